@@ -9,7 +9,7 @@ import SimpleITK as sitk
 from . import labels as label_conventions
 from .errors import GliomaAIError
 from .geometry import Grid, align_onto, grids_match, resample_onto
-from .imageio import image_from_array, is_dicom_series_folder, is_image_file, read_image
+from .imageio import image_from_array, is_dicom_series_folder, is_image_file, is_marked_synthetic, read_image
 from .normalize import foreground_mask, zscore
 from .sequences import SEQUENCES, is_brain_mask_name, is_label_name, sequence_from_name
 
@@ -152,6 +152,7 @@ def load_case(source, brain_mask=None, labels=None, label_convention: str | None
                 images={s: read_image(paths[s]) for s in SEQUENCES if s in paths},
                 sources={s: str(paths[s]) for s in SEQUENCES if s in paths},
                 label_files=[str(p) for p in label_files])
+    case.synthetic = {s for s, image in case.images.items() if is_marked_synthetic(image, paths[s])}
     if brain_mask is None and len(masks) == 1:
         brain_mask = masks[0]
     if brain_mask is not None:

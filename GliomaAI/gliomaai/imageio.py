@@ -97,3 +97,14 @@ def image_from_array(array: np.ndarray, reference: sitk.Image) -> sitk.Image:
     image = sitk.GetImageFromArray(array)
     image.CopyInformation(reference)
     return image
+
+
+SYNTHETIC_MARK = "SYNTHETIC"
+
+
+def is_marked_synthetic(image: sitk.Image, path) -> bool:
+    """A synthetic image says so in its file name or its header; both are checked."""
+    if "synthetic" in Path(path).name.lower():
+        return True
+    return any(image.HasMetaDataKey(key) and SYNTHETIC_MARK in image.GetMetaData(key).upper()
+               for key in ("descrip", "Description"))

@@ -1,0 +1,58 @@
+"""`gliomaai demo --out DIR`: the main job on the default input, the synthetic phantom."""
+
+import json
+from pathlib import Path
+
+from tqdm import tqdm
+
+from ..case import load_case
+from ..imageio import SYNTHETIC_MARK, write_image
+from ..phantom import PHANTOM_NAME, make_phantom
+from ..report import SYNTHETIC_WARNING, case_montage
+from ..summary import case_summary, format_summary
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser("demo", help="run the main job on the synthetic phantom and write a report")
+    parser.add_argument("--out", default="demo-output", help="output folder (default: demo-output)")
+    parser.add_argument("--size", type=int, nargs=3, default=(155, 240, 240), metavar=("Z", "Y", "X"),
+                        help="phantom size in voxels (default: 155 240 240, a full BraTS grid)")
+    parser.set_defaults(run=run)
+
+
+def write_case(case, folder: Path) -> Path:
+    """The case's images as files named after their sequence (and 'synthetic' where they are)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for sequence, image in case.images.items():
+        synthetic = sequence in case.synthetic
+        name = f"{sequence}-synthetic.nii.gz" if synthetic else f"{sequence}.nii.gz"
+        write_image(image, folder / name, description=f"{SYNTHETIC_MARK} {sequence}: {SYNTHETIC_WARNING}" if synthetic else None)
+    if case.brain_mask is not None:
+        write_image(case.brain_mask, folder / "brainmask.nii.gz")
+    if case.labels is not None:
+        write_image(case.labels, folder / "seg.nii.gz", description="labels, convention brats2023")
+    return folder
+
+
+def run(args) -> int:
+    out = Path(args.out)
+    steps = tqdm(total=3, desc="demo", unit="step")
+    steps.set_postfix_str("phantom")
+    phantom = make_phantom(tuple(args.size))
+    case_folder = write_case(phantom, out / PHANTOM_NAME)
+    steps.update()
+    steps.set_postfix_str("reload and check")
+    case = load_case(case_folder, label_convention="brats2023")
+    summary = case_summary(case)
+    steps.update()
+    steps.set_postfix_str("report")
+    montage = case_montage(case, out / f"{PHANTOM_NAME}-montage.png")
+    (out / "report.json").write_text(json.dumps(summary, indent=2))
+    (out / "report.md").write_text(
+        f"# GliomaAI demo\n\n**{SYNTHETIC_WARNING}**: the input is the built-in phantom.\n\n"
+        f"![montage]({montage.name})\n\n```\n{format_summary(summary)}\n```\n")
+    steps.update()
+    steps.close()
+    print(format_summary(summary))
+    print(f"\nWrote {out}/report.md, {montage}, and the case in {case_folder}")
+    return 0
