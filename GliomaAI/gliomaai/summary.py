@@ -65,7 +65,7 @@ def format_summary(summary: dict) -> str:
     lines.append(f"Missing: {missing}")
     lines.append(f"Brain mask: {summary['brain_mask']}")
     if summary["labels"]:
-        volumes = ", ".join(f"{k} {v:.1f} mL" for k, v in summary["label_volumes_ml"].items())
+        volumes = ", ".join(f"{k} {v:.1f} mL" for k, v in summary["region_volumes_ml"].items())
         lines.append(f"Labels: {summary['labels']} ({summary['label_convention']}): {volumes}")
     elif summary["label_files"]:
         lines.append(f"Label files ({len(summary['label_files'])}, none loaded; pass --labels FILE to choose):")
