@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import nibabel
 import numpy as np
 import SimpleITK as sitk
 
@@ -44,6 +45,8 @@ def read_image(path, check_values: bool = True) -> sitk.Image:
             reader.SetFileNames(sitk.ImageSeriesReader.GetGDCMSeriesFileNames(str(path), series[0]))
             image = reader.Execute()
         else:
+            if path.name.lower().endswith((".nii", ".nii.gz")):
+                _check_nifti_data(path)
             image = sitk.ReadImage(str(path))
     except GliomaAIError:
         raise
@@ -52,6 +55,20 @@ def read_image(path, check_values: bool = True) -> sitk.Image:
         raise GliomaAIError(f"{path}: cannot be read as an image ({first_line}).",
                             "The file may be corrupt or truncated; export it again from the scanner or PACS.") from None
     return check_image(image, str(path), check_values=check_values)
+
+
+def _check_nifti_data(path: Path) -> None:
+    """Catch what ITK's NIfTI reader hides: it pads a truncated file with zeros and reads NaN as 0."""
+    try:
+        data = np.asanyarray(nibabel.load(str(path)).dataobj)
+    except Exception as error:  # nibabel raises many kinds on damaged files
+        raise GliomaAIError(f"{path}: cannot be read as an image ({type(error).__name__}: {error}).",
+                            "The file may be corrupt or truncated; export it again from the scanner or PACS.") from None
+    if np.issubdtype(data.dtype, np.floating):
+        bad = int(np.count_nonzero(~np.isfinite(data)))
+        if bad:
+            raise GliomaAIError(f"{path}: {bad} voxels are NaN or infinite.",
+                                "Repair or re-export the image (for example replace NaN by 0 in the background).")
 
 
 def check_image(image: sitk.Image, source: str, check_values: bool = True) -> sitk.Image:

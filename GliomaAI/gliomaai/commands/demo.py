@@ -1,6 +1,5 @@
 """`gliomaai demo --out DIR`: the main job on the default input, the synthetic phantom."""
 
-import json
 from pathlib import Path
 
 from tqdm import tqdm
@@ -10,6 +9,7 @@ from ..imageio import SYNTHETIC_MARK, write_image
 from ..phantom import PHANTOM_NAME, make_phantom
 from ..report import SYNTHETIC_WARNING, case_montage
 from ..summary import case_summary, format_summary
+from .output import to_json
 
 
 def add_parser(subparsers):
@@ -47,7 +47,7 @@ def run(args) -> int:
     steps.update()
     steps.set_postfix_str("report")
     montage = case_montage(case, out / f"{PHANTOM_NAME}-montage.png")
-    (out / "report.json").write_text(json.dumps(summary, indent=2))
+    (out / "report.json").write_text(to_json(summary))
     (out / "report.md").write_text(
         f"# GliomaAI demo\n\n**{SYNTHETIC_WARNING}**: the input is the built-in phantom.\n\n"
         f"![montage]({montage.name})\n\n```\n{format_summary(summary)}\n```\n")

@@ -1,7 +1,5 @@
 """`gliomaai evaluate` and `gliomaai evaluate-synthesis`: metrics between two files."""
 
-import json
-
 import numpy as np
 import SimpleITK as sitk
 
@@ -11,6 +9,7 @@ from ..errors import GliomaAIError
 from ..geometry import Grid
 from ..imageio import read_image
 from ..metrics import lesionwise_metrics, segmentation_metrics, synthesis_metrics
+from .output import to_json
 
 SEGMENTATION_KEYS = ("dice", "hd95", "sensitivity", "specificity", "precision", "fpr", "fnr",
                      "volume_pred_ml", "volume_ref_ml")
@@ -62,18 +61,22 @@ def evaluate_segmentation(pred_path, ref_path, pred_convention=None, ref_convent
     return result
 
 
+def _cell(value) -> str:
+    return f"{value:12d}" if isinstance(value, int) else f"{value:12.4f}"
+
+
 def format_table(result: dict, keys) -> str:
     regions = list(result)
     lines = [f"{'metric':22}" + "".join(f"{r:>12}" for r in regions)]
     for key in keys:
-        lines.append(f"{key:22}" + "".join(f"{result[r][key]:12.4f}" for r in regions))
+        lines.append(f"{key:22}" + "".join(_cell(result[r][key]) for r in regions))
     return "\n".join(lines)
 
 
 def run_segmentation(args) -> int:
     result = evaluate_segmentation(args.pred, args.ref, args.pred_convention, args.ref_convention)
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(to_json(result))
     else:
         keys = SEGMENTATION_KEYS + tuple(k for k in next(iter(result.values())) if k not in SEGMENTATION_KEYS)
         print(format_table(result, keys))
@@ -96,7 +99,7 @@ def evaluate_synthesis(pred_path, ref_path, mask_path=None) -> dict:
 def run_synthesis(args) -> int:
     result = evaluate_synthesis(args.pred, args.ref, args.mask)
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(to_json(result))
     else:
         for key, value in result.items():
             print(f"{key:6} {value:.4f}")

@@ -1,9 +1,9 @@
 """`gliomaai info CASE`: the sequences found, their grids, what is missing."""
 
-import json
 
 from ..summary import case_summary, format_summary
 from .case_arguments import add_case_arguments, case_from_args
+from .output import to_json
 
 
 def add_parser(subparsers):
@@ -15,5 +15,5 @@ def add_parser(subparsers):
 
 def run(args) -> int:
     summary = case_summary(case_from_args(args))
-    print(json.dumps(summary, indent=2) if args.json else format_summary(summary))
+    print(to_json(summary) if args.json else format_summary(summary))
     return 0

@@ -32,6 +32,10 @@ _CONNECTIVITY_26 = np.ones((3, 3, 3), dtype=bool)
 _DILATION_18 = ndimage.generate_binary_structure(3, 2)
 
 
+def _union_box(boxes) -> tuple[slice, ...]:
+    return tuple(slice(min(b[i].start for b in boxes), max(b[i].stop for b in boxes)) for i in range(3))
+
+
 def binary_lesionwise(pred, ref, spacing, min_lesion_volume_mm3=MIN_LESION_VOLUME_MM3,
                       dilation_iterations=DILATION_ITERATIONS) -> dict:
     """Lesion-wise scores of one pair of boolean masks; see the module docstring."""
@@ -46,22 +50,23 @@ def binary_lesionwise(pred, ref, spacing, min_lesion_volume_mm3=MIN_LESION_VOLUM
     extents, _ = ndimage.label(dilated, structure=_CONNECTIVITY_26)
     lesions = np.where(ref, extents, 0)
 
+    pred_boxes = ndimage.find_objects(pred_cc)
     matched_any = set()
     dices, hds, n_missed = [], [], 0
-    for lesion_id, box in enumerate(ndimage.find_objects(extents), start=1):
-        in_extent = extents[box] == lesion_id
-        matches = np.unique(pred_cc[box][in_extent])
+    for lesion_id, extent_box in enumerate(ndimage.find_objects(extents), start=1):
+        matches = np.unique(pred_cc[extent_box][extents[extent_box] == lesion_id])
         matches = matches[matches != 0]
         matched_any.update(matches.tolist())
-        lesion = lesions == lesion_id
-        if np.count_nonzero(lesion) * voxel_mm3 <= min_lesion_volume_mm3:
+        if np.count_nonzero(lesions[extent_box] == lesion_id) * voxel_mm3 <= min_lesion_volume_mm3:
             continue  # too small to score, but its matches are not false positives
         if matches.size == 0:
             n_missed += 1
             dices.append(0.0)
             hds.append(LESIONWISE_MAX_HD95)
             continue
-        matched = np.isin(pred_cc, matches)
+        # Work in the box holding the lesion and its matched components whole: scores are unchanged.
+        box = _union_box([extent_box] + [pred_boxes[m - 1] for m in matches])
+        lesion, matched = lesions[box] == lesion_id, np.isin(pred_cc[box], matches)
         dices.append(dice(matched, lesion))
         hds.append(hd95(matched, lesion, spacing))
 

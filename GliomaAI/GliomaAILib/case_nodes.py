@@ -1,0 +1,125 @@
+"""A Case <-> volume and segmentation nodes in the scene.
+
+Each sequence becomes a scalar volume node named "<case> <sequence>" ("<case> <sequence>
+synthetic" for a synthesized one, never to be read clinically) with attributes naming the case
+and the sequence; the brain mask a labelmap node; the labels a segmentation node. Reading the
+nodes back gives the same images, voxel for voxel and with the same geometry.
+"""
+
+from dataclasses import dataclass, field
+
+from gliomaai import labels as label_conventions
+from gliomaai.errors import GliomaAIError
+from gliomaai.sequences import DESCRIPTIONS, SEQUENCES
+
+from .segmentation_nodes import CONVENTION_ATTRIBUTE, labels_to_segmentation, segmentation_to_labels
+from .volumes import add_volume_node, node_to_image
+
+CASE_ATTRIBUTE = "GliomaAI.Case"
+SEQUENCE_ATTRIBUTE = "GliomaAI.Sequence"
+SYNTHETIC_ATTRIBUTE = "GliomaAI.Synthetic"
+ROLE_ATTRIBUTE = "GliomaAI.Role"  # "sequence", "brain mask" or "labels"
+
+
+@dataclass
+class CaseNodes:
+    """The nodes of one case in the scene."""
+    name: str
+    volumes: dict = field(default_factory=dict)  # sequence -> vtkMRMLScalarVolumeNode, in SEQUENCES order
+    brain_mask: object = None  # vtkMRMLLabelMapVolumeNode
+    segmentation: object = None  # vtkMRMLSegmentationNode
+
+    @property
+    def reference(self):
+        if not self.volumes:
+            raise GliomaAIError(f"Case '{self.name}' has no volume in the scene.", "Load the case first.")
+        return next(self.volumes[s] for s in SEQUENCES if s in self.volumes)
+
+
+def volume_name(case_name: str, sequence: str, synthetic: bool = False) -> str:
+    return f"{case_name} {sequence} synthetic" if synthetic else f"{case_name} {sequence}"
+
+
+def case_to_nodes(scene, case) -> CaseNodes:
+    """Put the case's sequences, brain mask and labels into the scene."""
+    nodes = CaseNodes(case.name)
+    for sequence in case.present:
+        synthetic = sequence in case.synthetic
+        node = add_volume_node(scene, case.images[sequence], volume_name(case.name, sequence, synthetic))
+        node.SetAttribute(CASE_ATTRIBUTE, case.name)
+        node.SetAttribute(ROLE_ATTRIBUTE, "sequence")
+        node.SetAttribute(SEQUENCE_ATTRIBUTE, sequence)
+        node.SetDescription(DESCRIPTIONS[sequence] + (" - SYNTHETIC, not for clinical reading" if synthetic else ""))
+        if synthetic:
+            node.SetAttribute(SYNTHETIC_ATTRIBUTE, "1")
+        nodes.volumes[sequence] = node
+    if case.brain_mask is not None:
+        nodes.brain_mask = add_volume_node(scene, case.brain_mask, f"{case.name} brain mask", labelmap=True)
+        nodes.brain_mask.SetAttribute(CASE_ATTRIBUTE, case.name)
+        nodes.brain_mask.SetAttribute(ROLE_ATTRIBUTE, "brain mask")
+    if case.labels is not None:
+        nodes.segmentation = labels_to_segmentation(scene, case.labels, nodes.reference,
+                                                    name=f"{case.name} segmentation")
+        # The labels are stored canonical; remember the convention they were read in.
+        nodes.segmentation.SetAttribute(CONVENTION_ATTRIBUTE, case.label_convention or label_conventions.CANONICAL)
+        nodes.segmentation.SetAttribute(CASE_ATTRIBUTE, case.name)
+        nodes.segmentation.SetAttribute(ROLE_ATTRIBUTE, "labels")
+    return nodes
+
+
+def find_case_nodes(scene, case_name: str) -> CaseNodes:
+    """The nodes of a case that case_to_nodes put into the scene (found by their attributes)."""
+    nodes = CaseNodes(case_name)
+    for class_name in ("vtkMRMLScalarVolumeNode", "vtkMRMLSegmentationNode"):
+        for node in _nodes_of_class(scene, class_name):
+            if node.GetAttribute(CASE_ATTRIBUTE) != case_name:
+                continue
+            role = node.GetAttribute(ROLE_ATTRIBUTE)
+            if role == "sequence" and node.GetAttribute(SEQUENCE_ATTRIBUTE) in SEQUENCES:
+                nodes.volumes[node.GetAttribute(SEQUENCE_ATTRIBUTE)] = node
+            elif role == "brain mask":
+                nodes.brain_mask = node
+            elif role == "labels":
+                nodes.segmentation = node
+    nodes.volumes = {s: nodes.volumes[s] for s in SEQUENCES if s in nodes.volumes}
+    if not nodes.volumes:
+        raise GliomaAIError(f"No volume of case '{case_name}' in the scene.", "Load the case first.")
+    return nodes
+
+
+def case_names(scene) -> list:
+    """Names of the cases whose volumes are in the scene."""
+    names = {n.GetAttribute(CASE_ATTRIBUTE) for n in _nodes_of_class(scene, "vtkMRMLScalarVolumeNode")}
+    return sorted(n for n in names if n)
+
+
+def case_of_node(node) -> str | None:
+    """The case a node belongs to, if GliomaAI put it into the scene."""
+    return node.GetAttribute(CASE_ATTRIBUTE) if node is not None else None
+
+
+def nodes_to_case(nodes: CaseNodes):
+    """Read the nodes back into a Case (SimpleITK images, canonical labels)."""
+    from gliomaai.case import Case  # imported on use: the case module needs scipy, not needed to load this one
+
+    images, synthetic = {}, set()
+    for sequence, node in nodes.volumes.items():
+        if sequence not in SEQUENCES:
+            raise GliomaAIError(f"Unknown sequence '{sequence}'.", f"Use one of {', '.join(SEQUENCES)}.")
+        images[sequence] = node_to_image(node)
+        if node.GetAttribute(SYNTHETIC_ATTRIBUTE) == "1":
+            synthetic.add(sequence)
+    case = Case(nodes.name, images, synthetic=synthetic,
+                sources={s: f"scene node {n.GetName()}" for s, n in nodes.volumes.items()})
+    if nodes.brain_mask is not None:
+        case.brain_mask = node_to_image(nodes.brain_mask)
+    if nodes.segmentation is not None:
+        case.set_labels(segmentation_to_labels(nodes.segmentation, nodes.reference), label_conventions.CANONICAL,
+                        nodes.segmentation.GetName())
+        case.label_convention = nodes.segmentation.GetAttribute(CONVENTION_ATTRIBUTE) or label_conventions.CANONICAL
+    case.check_grid()
+    return case
+
+
+def _nodes_of_class(scene, class_name: str) -> list:
+    return [scene.GetNthNodeByClass(i, class_name) for i in range(scene.GetNumberOfNodesByClass(class_name))]

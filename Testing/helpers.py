@@ -1,0 +1,29 @@
+"""Small data the tests make themselves, and where the real cases live."""
+
+from pathlib import Path
+
+import numpy as np
+import SimpleITK as sitk
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPOSITORY.parent / "shared" / "data"
+
+
+def image(array, spacing=(1.0, 1.0, 1.0), origin=(0.0, 0.0, 0.0)) -> sitk.Image:
+    result = sitk.GetImageFromArray(np.asarray(array))
+    result.SetSpacing(spacing)
+    result.SetOrigin(origin)
+    return result
+
+
+def write(array_or_image, path, **kwargs) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img = array_or_image if isinstance(array_or_image, sitk.Image) else image(array_or_image, **kwargs)
+    sitk.WriteImage(img, str(path))
+    return path
+
+
+def ball(shape, centre, radius) -> np.ndarray:
+    grid = np.indices(shape)
+    return sum((g - c) ** 2 for g, c in zip(grid, centre)) <= radius**2
