@@ -73,3 +73,18 @@ def test_real_case_round_trip_is_exact(scene, shared_data, folder):
         pytest.skip(f"{path} is absent")
     case = load_case(path)
     checks.check_case_round_trip(scene, case)
+
+
+def test_load_case_nodes_from_a_folder(scene, tmp_path):
+    import SimpleITK as sitk
+
+    case = samples.sample_case("flipped-xy", synthetic=())
+    for sequence, image in case.images.items():
+        sitk.WriteImage(image, str(tmp_path / f"P9-{sequence}.nrrd"))
+    sitk.WriteImage(case.labels, str(tmp_path / "P9-seg.nrrd"))
+    nodes = case_nodes.load_case_nodes(scene, tmp_path, name="P9")
+    assert list(nodes.volumes) == ["t1n", "t1c", "t2w", "t2f"] and nodes.segmentation is not None
+    back = case_nodes.nodes_to_case(nodes)
+    for sequence in case.present:
+        checks.assert_same_image(back.images[sequence], case.images[sequence], sequence, tolerance=1e-9)
+    assert np.array_equal(back.label_array(), case.label_array())

@@ -75,3 +75,24 @@ def test_slicer_util_helpers_see_the_segments(scene):
     node = segmentation_nodes.labels_to_segmentation(scene, case.label_array(), reference)
     et = slicer.util.arrayFromSegmentBinaryLabelmap(node, "ET", reference)
     assert np.array_equal(et > 0, case.label_array() == label_conventions.ET)
+
+
+def test_overlapping_drawn_segments_resolve_core_over_edema(scene):
+    """Segments drawn by hand may overlap: enhancing tumour wins over necrosis, both over edema."""
+    import slicer.util
+
+    case = samples.sample_case("oblique")
+    reference = volumes.add_volume_node(scene, case.reference, "ref")
+    node = segmentation_nodes.labels_to_segmentation(scene, np.zeros(case.label_array().shape, np.uint8), reference)
+    shape = case.label_array().shape
+    edema, core, enhancing = (np.zeros(shape, np.uint8) for _ in range(3))
+    edema[2:14, 2:18, 2:22] = 1
+    core[4:12, 4:16, 4:20] = 1
+    enhancing[6:10, 6:14, 6:18] = 1
+    for segment_id, mask in (("ET", enhancing), ("NETC", core), ("SNFH", edema)):
+        slicer.util.updateSegmentBinaryLabelmapFromArray(mask, node, segment_id, reference)
+    labels = segmentation_nodes.segmentation_to_labels(node, reference)
+    assert np.all(labels[enhancing > 0] == label_conventions.ET)
+    assert np.all(labels[(core > 0) & (enhancing == 0)] == label_conventions.NETC)
+    assert np.all(labels[(edema > 0) & (core == 0)] == label_conventions.SNFH)
+    assert np.all(labels[edema == 0] == 0)

@@ -67,6 +67,13 @@ def case_to_nodes(scene, case) -> CaseNodes:
     return nodes
 
 
+def load_case_nodes(scene, source, **load_case_options) -> CaseNodes:
+    """Load a case folder (or {sequence: path}) with gliomaai.case.load_case and put it into the scene."""
+    from gliomaai.case import load_case  # on use: the case module needs scipy
+
+    return case_to_nodes(scene, load_case(source, **load_case_options))
+
+
 def find_case_nodes(scene, case_name: str) -> CaseNodes:
     """The nodes of a case that case_to_nodes put into the scene (found by their attributes)."""
     nodes = CaseNodes(case_name)

@@ -19,6 +19,7 @@ from gliomaai.errors import GliomaAIError
 TERMINOLOGY_CONTEXT = "Segmentation category and type - DICOM master list"
 SEGMENT_IDS = tuple(c.name for c in label_conventions.CLASSES)  # canonical value order: 1, 2, 3
 CONVENTION_ATTRIBUTE = "GliomaAI.LabelConvention"  # the convention the labels came in
+_PRIORITY = (label_conventions.SNFH, label_conventions.NETC, label_conventions.ET)  # lowest first
 
 
 def terminology_entry(tumour_class) -> str:
@@ -35,6 +36,13 @@ def _canonical_array(labels, convention: str, source: str) -> np.ndarray:
     return label_conventions.to_canonical(array, convention, source)
 
 
+def _reference_shape(reference_node) -> tuple:
+    """(z, y, x) voxels of the reference volume, or an error if there is none."""
+    if reference_node is None or reference_node.GetImageData() is None:
+        raise GliomaAIError("No reference volume for the segmentation.", "Choose the case volume the labels are on.")
+    return tuple(reversed(reference_node.GetImageData().GetDimensions()))
+
+
 def _temporary_labelmap(scene, reference_node, name: str):
     labelmap = scene.AddNewNodeByClass("vtkMRMLLabelMapVolumeNode", name)
     labelmap.SetHideFromEditors(True)
@@ -48,7 +56,7 @@ def labels_to_segmentation(scene, labels, reference_node, convention: str = labe
 
     With `segmentation_node`, that node's segments are replaced instead of making a new node.
     """
-    reference_dims = tuple(reversed(reference_node.GetImageData().GetDimensions()))
+    reference_dims = _reference_shape(reference_node)
     canonical = _canonical_array(labels, convention, name or "labels")
     if canonical.shape != reference_dims:
         raise GliomaAIError(f"Labels of shape {canonical.shape} do not fit {reference_node.GetName()} "
@@ -108,9 +116,11 @@ def segmentation_to_labels(segmentation_node, reference_node, convention: str = 
     """The segmentation as a uint8 label array (z, y, x) on `reference_node`'s grid, in `convention`."""
     scene = segmentation_node.GetScene()
     segment_ids = tumour_segment_ids(segmentation_node)
-    ordered = [c for c in label_conventions.CLASSES if c.name in segment_ids]
+    # Where drawn segments overlap, the later one wins: ET over NETC over SNFH, core over edema.
+    ordered = [c for c in sorted(label_conventions.CLASSES, key=lambda c: _PRIORITY.index(c.value))
+               if c.name in segment_ids]
     canonical_of_index = np.array([0] + [c.value for c in ordered], dtype=np.uint8)
-    shape = tuple(reversed(reference_node.GetImageData().GetDimensions()))
+    shape = _reference_shape(reference_node)
     if not ordered:
         return label_conventions.from_canonical(np.zeros(shape, dtype=np.uint8), convention)
     labelmap = _temporary_labelmap(scene, reference_node, "GliomaAI labels export")

@@ -3,12 +3,12 @@
 Storage nodes are what desktop Slicer itself saves and loads with, and they need no Qt, so
 results written here open in Slicer (and in ITK-based tools) with their geometry. Voxels come
 back unchanged; geometry to the precision of the format (NRRD writes doubles as text, NIfTI
-keeps single precision in its header).
+keeps single precision in its header). Slicer's reader reverses the slice order of a
+left-handed (mirrored) frame: the voxels stay where they were, in another index order
+(volumes.voxel_correspondence finds it).
 """
 
 from pathlib import Path
-
-import slicer
 
 from gliomaai.errors import GliomaAIError
 
@@ -63,8 +63,7 @@ def load_volume(scene, path, name: str | None = None, labelmap: bool = False):
     node = scene.AddNewNodeByClass("vtkMRMLLabelMapVolumeNode" if labelmap else "vtkMRMLScalarVolumeNode",
                                    name or _stem(path))
     storage = _storage_node(scene, node, "vtkMRMLVolumeArchetypeStorageNode", path)
-    if labelmap:
-        storage.SetSingleFile(True)  # never assemble a series from neighbouring files
+    storage.SetSingleFile(True)  # never assemble a series from neighbouring files
     if not storage.ReadData(node) or node.GetImageData() is None:
         scene.RemoveNode(storage)
         scene.RemoveNode(node)

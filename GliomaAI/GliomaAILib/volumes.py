@@ -71,12 +71,47 @@ def node_to_image(node) -> sitk.Image:
     return image
 
 
-def same_grid(node_a, node_b, tolerance_mm: float = 1e-3) -> bool:
-    """Whether two volume nodes share one voxel grid (size, spacing, origin, axes)."""
-    if node_a.GetImageData() is None or node_b.GetImageData() is None:
-        return False
-    if tuple(node_a.GetImageData().GetDimensions()) != tuple(node_b.GetImageData().GetDimensions()):
-        return False
-    a, b = node_geometry(node_a), node_geometry(node_b)
-    return (np.allclose(a[0], b[0], atol=1e-4) and np.allclose(a[1], b[1], atol=tolerance_mm)
-            and np.allclose(a[2], b[2], atol=1e-4))
+def _ijk_to_ras(node) -> np.ndarray:
+    matrix = vtk.vtkMatrix4x4()
+    node.GetIJKToRASMatrix(matrix)
+    return np.array([[matrix.GetElement(r, c) for c in range(4)] for r in range(4)])
+
+
+def voxel_correspondence(from_node, to_node, tolerance_voxels: float = 1e-3):
+    """How the voxels of `from_node` lie on `to_node`'s grid, if both grids hold the same voxel centres.
+
+    Returns, for each axis (i, j, k) of `to_node`, the axis of `from_node` it runs along and
+    whether it runs backwards; None if the grids differ. Slicer's reader reverses the slice
+    order of left-handed (mirrored) frames, so a file written and read back can hold the same
+    voxels in another order: this finds that order, with no interpolation.
+    """
+    dims_from = from_node.GetImageData().GetDimensions()
+    dims_to = to_node.GetImageData().GetDimensions()
+    transform = np.linalg.inv(_ijk_to_ras(to_node)) @ _ijk_to_ras(from_node)  # IJK(from) -> IJK(to)
+    rotation, shift = transform[:3, :3], transform[:3, 3]
+    signed_permutation = np.rint(rotation)
+    if (not np.allclose(rotation, signed_permutation, atol=1e-4)
+            or not np.array_equal(np.abs(signed_permutation).sum(axis=0), [1, 1, 1])
+            or not np.array_equal(np.abs(signed_permutation).sum(axis=1), [1, 1, 1])):
+        return None
+    mapping = []
+    for to_axis in range(3):
+        from_axis = int(np.argmax(np.abs(signed_permutation[to_axis])))
+        backwards = signed_permutation[to_axis, from_axis] < 0
+        expected_shift = dims_from[from_axis] - 1 if backwards else 0
+        if dims_to[to_axis] != dims_from[from_axis] or abs(shift[to_axis] - expected_shift) > tolerance_voxels:
+            return None
+        mapping.append((from_axis, bool(backwards)))
+    return tuple(mapping)
+
+
+def array_on_grid_of(array: np.ndarray, from_node, to_node) -> np.ndarray:
+    """`array` (z, y, x) of `from_node`'s grid, reordered onto `to_node`'s grid; an error if the grids differ."""
+    mapping = voxel_correspondence(from_node, to_node)
+    if mapping is None:
+        raise GliomaAIError(f"{from_node.GetName()} and {to_node.GetName()} are not on one voxel grid.",
+                            f"Give data made on {to_node.GetName()} (same size, spacing, origin and axes).")
+    # numpy axes are (k, j, i): axis a of IJK is numpy axis 2 - a.
+    reordered = np.transpose(array, [2 - mapping[2 - n][0] for n in range(3)])
+    flips = [n for n in range(3) if mapping[2 - n][1]]
+    return np.flip(reordered, axis=flips) if flips else reordered

@@ -93,16 +93,6 @@ class Case:
                     list(self.label_files), dict(self.sources), set(self.synthetic), list(self.notes))
 
 
-def guess_label_convention(values) -> str:
-    """The convention of a label map from its values (3 and 4 together: BraTS 2015; 4: 2021; else 2023)."""
-    present = {int(v) for v in values if int(v) != 0}
-    if {3, 4} <= present:
-        return "brats2015"
-    if 4 in present:
-        return "brats2021"
-    return "brats2023"
-
-
 def _scan_folder(folder: Path):
     """Files (and DICOM series subfolders) of a case folder, sorted into sequences, masks and labels."""
     found, masks, label_files, unknown = {}, [], [], []
@@ -162,7 +152,7 @@ def load_case(source, brain_mask=None, labels=None, label_convention: str | None
         labels = label_files[0]
     if labels is not None:
         image = read_image(labels, check_values=False)
-        convention = label_convention or guess_label_convention(np.unique(sitk.GetArrayViewFromImage(image)))
+        convention = label_convention or label_conventions.guess_convention(np.unique(sitk.GetArrayViewFromImage(image)))
         if label_convention is None:
             case.notes.append(f"Label convention of {Path(labels).name} guessed as {convention} from its values.")
         case.sources["labels"] = str(labels)

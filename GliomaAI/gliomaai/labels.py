@@ -100,6 +100,20 @@ def conventions_fitting(values) -> list[str]:
     return [name for name, c in CONVENTIONS.items() if present <= set(c.to_canonical)]
 
 
+def guess_convention(values) -> str:
+    """The convention of a label map from its values (3 and 4 together: BraTS 2015; 4: 2021; else 2023).
+
+    Values {1, 2} alone read the same in every BraTS convention; AURORA and binary maps cannot
+    be told apart from BraTS ones by their values, so name those conventions explicitly.
+    """
+    present = {int(v) for v in values if int(v) != 0}
+    if {3, 4} <= present:
+        return "brats2015"
+    if 4 in present:
+        return "brats2021"
+    return "brats2023"
+
+
 def to_canonical(labels: np.ndarray, convention: str, source: str = "label map") -> np.ndarray:
     """Map a label array in `convention` to canonical labels (uint8); unknown values are an error."""
     conv = get_convention(convention)

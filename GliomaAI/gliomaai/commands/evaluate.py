@@ -4,7 +4,6 @@ import numpy as np
 import SimpleITK as sitk
 
 from .. import labels as conventions
-from ..case import guess_label_convention
 from ..errors import GliomaAIError
 from ..geometry import Grid
 from ..imageio import read_image
@@ -43,7 +42,7 @@ def _same_grid(a: sitk.Image, b: sitk.Image, name_a: str, name_b: str) -> None:
 def _canonical(image: sitk.Image, convention: str | None, source: str) -> tuple[np.ndarray, str]:
     array = sitk.GetArrayFromImage(image)
     if convention is None:
-        convention = guess_label_convention(np.unique(array))
+        convention = conventions.guess_convention(np.unique(array))
     return conventions.to_canonical(array, convention, source), convention
 
 
