@@ -140,3 +140,14 @@ def test_slicer_functions_are_the_defaults(monkeypatch):
     with pytest.raises(GliomaAIError, match="declined"):
         dependencies.ensure_packages(["no-such-package-gliomaai>=1"])
     assert calls[-1] == "confirm"
+
+
+def test_the_packages_installed_in_slicer_are_those_pyproject_declares():
+    import tomllib
+
+    from gliomaai.requirements import REQUIREMENTS, SLICER_PROVIDED, TORCH_REQUIREMENT
+
+    from helpers import REPOSITORY
+
+    declared = tomllib.loads((REPOSITORY / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert sorted(declared) == sorted((TORCH_REQUIREMENT, *SLICER_PROVIDED, *REQUIREMENTS))

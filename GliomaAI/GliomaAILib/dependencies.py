@@ -18,11 +18,9 @@ import logging
 from packaging.requirements import Requirement  # Slicer ships packaging
 
 from gliomaai.errors import GliomaAIError
+from gliomaai.requirements import REQUIREMENTS, TORCH_REQUIREMENT
 
 REQUESTER = "GliomaAI"
-TORCH_REQUIREMENT = "torch>=2.2"
-# Not torch (PyTorchUtils installs it), not SimpleITK or numpy (Slicer's own builds).
-REQUIREMENTS = ("scipy>=1.10", "monai>=1.4", "scikit-image>=0.22", "tqdm>=4.60")
 
 
 def installed_version(distribution: str) -> str | None:
