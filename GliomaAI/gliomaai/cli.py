@@ -4,7 +4,7 @@ import argparse
 import sys
 
 from . import __version__
-from .commands import demo, evaluate, fuse, info
+from .commands import demo, evaluate, fuse, info, train
 from .errors import GliomaAIError
 
 
@@ -16,6 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_parsers(subparsers)
     fuse.add_parser(subparsers)
     demo.add_parser(subparsers)
+    train.add_parser(subparsers)
     return parser
 
 

@@ -1,0 +1,22 @@
+"""`gliomaai train`: train the segmenter here (resumes from its checkpoint), or one cross-validation fold."""
+
+from ..training.train import TrainConfig, train
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser("train", help="train the segmentation model (resumes where it stopped)")
+    parser.add_argument("--data", default="../shared/data", help="folder of cases with manifest.json")
+    parser.add_argument("--out", required=True, help="run folder: checkpoint, curves, weights and card")
+    parser.add_argument("--steps", type=int, default=2000)
+    parser.add_argument("--fold", type=int, help="cross-validation fold to hold out (default: train on all)")
+    parser.add_argument("--folds", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-synthetic-tumours", action="store_true", help="do not insert synthetic tumours")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    card = train(TrainConfig(data=args.data, out=args.out, steps=args.steps, fold=args.fold, folds=args.folds,
+                             seed=args.seed, synthetic_tumours=not args.no_synthetic_tumours))
+    print(f"Wrote {card} and its weights")
+    return 0

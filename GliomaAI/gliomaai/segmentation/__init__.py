@@ -1,0 +1,1 @@
+"""Tumour segmentation: model input from a case, post-processing, and segment_case()."""

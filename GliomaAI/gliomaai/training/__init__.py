@@ -1,0 +1,1 @@
+"""Training the segmentation model here, on the CPU: data, augmentation, loop, cross-validation."""

@@ -1,0 +1,166 @@
+"""The training loop: resumable from its last checkpoint, logging its curves, ending in weights and a card.
+
+Run by `gliomaai train`. A fold of the cross-validation holds out a quarter of the expert
+cases (validated every few hundred steps, never used to choose anything); without a fold, every
+trainable case trains the model that ships.
+"""
+
+import csv
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from ..models.card import ModelCard, sha256_of
+from ..models.network import DEFAULT_SEGMENTER, build_network
+from ..sequences import SEQUENCES
+from .augment import training_sample
+from .data import TRAINABLE_SILVER, expert_cases, prepare
+
+REGIONS = ("WT", "TC", "ET")
+
+
+@dataclass
+class TrainConfig:
+    data: str
+    out: str
+    steps: int = 2000
+    batch: int = 2
+    patch: tuple = (64, 64, 64)
+    learning_rate: float = 2e-3
+    warmup: int = 50
+    seed: int = 0
+    folds: int = 4
+    fold: int | None = None  # None: train on every trainable case
+    synthetic_tumours: bool = True
+    silver: bool = True
+    spacing_mm: float = 2.0
+    checkpoint_every: int = 50
+    validate_every: int = 250
+    architecture: dict = field(default_factory=lambda: DEFAULT_SEGMENTER)
+
+
+def split(cases: list[str], folds: int, fold: int | None, seed: int = 0) -> tuple[list, list]:
+    """(training, held out) expert cases of one fold; the order is a fixed permutation of the names."""
+    if fold is None:
+        return list(cases), []
+    order = [cases[i] for i in np.random.default_rng(seed).permutation(len(cases))]
+    held_out = order[fold::folds]
+    return [c for c in cases if c not in held_out], sorted(held_out)
+
+
+def learning_rate_factor(step: int, config: TrainConfig) -> float:
+    if step < config.warmup:
+        return (step + 1) / config.warmup
+    progress = (step - config.warmup) / max(1, config.steps - config.warmup)
+    return 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+
+def coarse_dice(network, case, patch) -> dict:
+    """Dice per region on the coarse grid of a held-out case (a training curve, not a score)."""
+    from monai.inferers import sliding_window_inference
+
+    network.eval()
+    with torch.no_grad():
+        logits = sliding_window_inference(torch.from_numpy(case.channels)[None], patch, 2, network, overlap=0.25)
+    network.train()
+    predicted = (torch.sigmoid(logits[0]) > 0.5).numpy()
+    out = {}
+    for index, region in enumerate(REGIONS):
+        p, r = predicted[index], case.targets[index] > 0
+        out[region] = 1.0 if not p.any() and not r.any() else 2 * (p & r).sum() / (p.sum() + r.sum())
+    return out
+
+
+def _append(path: Path, row: dict) -> None:
+    new = not path.exists()
+    with open(path, "a", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(row))
+        if new:
+            writer.writeheader()
+        writer.writerow(row)
+
+
+def train(config: TrainConfig, progress: bool = True) -> Path:
+    from monai.losses import DiceCELoss
+
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    data = Path(config.data)
+    training_names, held_out_names = split(expert_cases(data), config.folds, config.fold, config.seed)
+    if config.silver:
+        training_names += list(TRAINABLE_SILVER)
+    cases = [prepare(data, n, config.spacing_mm) for n in tqdm(training_names, desc="preparing", disable=not progress)]
+    held_out = [prepare(data, n, config.spacing_mm) for n in held_out_names]
+
+    torch.manual_seed(config.seed)
+    network = build_network(config.architecture)
+    optimizer = torch.optim.AdamW(network.parameters(), lr=config.learning_rate, weight_decay=1e-5)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: learning_rate_factor(s, config))
+    loss_function = DiceCELoss(sigmoid=True, batch=True)
+    rng = np.random.default_rng(config.seed)
+    step, seconds = 0, 0.0
+    checkpoint = out / "checkpoint.pt"
+    if checkpoint.exists():
+        state = torch.load(checkpoint, map_location="cpu", weights_only=True)
+        network.load_state_dict(state["network"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        rng.bit_generator.state = state["rng"]
+        step, seconds = state["step"], state["seconds"]
+
+    def save_checkpoint():
+        torch.save({"network": network.state_dict(), "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(), "rng": rng.bit_generator.state,
+                    "step": step, "seconds": seconds}, checkpoint.with_suffix(".tmp"))
+        checkpoint.with_suffix(".tmp").replace(checkpoint)  # never a half-written checkpoint
+
+    network.train()
+    bar = tqdm(total=config.steps, initial=step, desc="training", unit="step", disable=not progress)
+    while step < config.steps:
+        started = time.perf_counter()
+        samples = [training_sample(cases[rng.integers(len(cases))], rng, config.patch, config.synthetic_tumours)
+                   for _ in range(config.batch)]
+        x = torch.from_numpy(np.stack([s[0] for s in samples]))
+        y = torch.from_numpy(np.stack([s[1] for s in samples]))
+        optimizer.zero_grad()
+        loss = loss_function(network(x), y)
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+        step += 1
+        seconds += time.perf_counter() - started
+        _append(out / "log.csv", {"step": step, "loss": round(loss.item(), 5),
+                                  "lr": f"{scheduler.get_last_lr()[0]:.3g}", "seconds": round(seconds, 1)})
+        bar.update()
+        bar.set_postfix(loss=f"{loss.item():.3f}")
+        if held_out and (step % config.validate_every == 0 or step == config.steps):
+            for case in held_out:
+                dice = coarse_dice(network, case, config.patch)
+                _append(out / "validation.csv", {"step": step, "case": case.name,
+                                                 **{r: round(float(v), 4) for r, v in dice.items()}})
+        if step % config.checkpoint_every == 0 or step == config.steps:
+            save_checkpoint()
+    bar.close()
+    return write_model(network, config, out, training_names, held_out_names, seconds)
+
+
+def write_model(network, config: TrainConfig, out: Path, training_names, held_out_names, seconds) -> Path:
+    weights = out / "model.pt"
+    torch.save(network.state_dict(), weights)
+    name = "segmenter" if config.fold is None else f"segmenter-fold{config.fold}"
+    card = ModelCard(
+        name=name, version="1.0", task="segmentation", architecture=config.architecture, weights=weights.name,
+        sha256=sha256_of(weights),
+        input={"sequences": list(SEQUENCES), "spacing_mm": config.spacing_mm,
+               "normalisation": "z-score inside the brain per sequence; a missing sequence is a zero channel"},
+        output={"regions": list(REGIONS), "activation": "sigmoid", "threshold": 0.5},
+        training={"cases": training_names, "held_out": held_out_names, "steps": config.steps,
+                  "cpu_seconds": round(seconds), "config": {k: v for k, v in asdict(config).items() if k != "architecture"}},
+    )
+    return card.save(out / "model.json")
