@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from gliomaai.errors import GliomaAIError
-from gliomaai.fusion import compose_regions, fuse
+from gliomaai.fusion import fuse
+from gliomaai.labels import compose_regions
 from gliomaai.labels import ET, NETC, SNFH, region_masks
 
 from helpers import ball

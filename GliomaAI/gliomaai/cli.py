@@ -4,7 +4,7 @@ import argparse
 import sys
 
 from . import __version__
-from .commands import demo, evaluate, fuse, info, train
+from .commands import demo, evaluate, fuse, info, segment, train
 from .errors import GliomaAIError
 
 
@@ -15,6 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_parser(subparsers)
     evaluate.add_parsers(subparsers)
     fuse.add_parser(subparsers)
+    segment.add_parser(subparsers)
     demo.add_parser(subparsers)
     train.add_parser(subparsers)
     return parser

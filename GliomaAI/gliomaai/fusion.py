@@ -8,20 +8,9 @@ import numpy as np
 import SimpleITK as sitk
 
 from .errors import GliomaAIError
-from .labels import ET, NETC, SNFH, region_masks
+from .labels import compose_regions, region_masks
 
 METHODS = ("vote", "staple")
-
-
-def compose_regions(wt: np.ndarray, tc: np.ndarray, et: np.ndarray) -> np.ndarray:
-    """Canonical labels from region masks, forcing ET inside TC inside WT."""
-    tc = tc & wt
-    et = et & tc
-    labels = np.zeros(wt.shape, dtype=np.uint8)
-    labels[wt] = SNFH
-    labels[tc] = NETC
-    labels[et] = ET
-    return labels
 
 
 def _fuse_binary(masks: list, method: str, threshold: float) -> np.ndarray:

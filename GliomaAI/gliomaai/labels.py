@@ -154,6 +154,17 @@ def region_masks(canonical: np.ndarray, regions=("WT", "TC", "ET")) -> dict[str,
     return {r: np.isin(canonical, REGIONS[r]) for r in regions}
 
 
+def compose_regions(wt: np.ndarray, tc: np.ndarray, et: np.ndarray) -> np.ndarray:
+    """Canonical labels from region masks, forcing ET inside TC inside WT."""
+    tc = tc & wt
+    et = et & tc
+    labels = np.zeros(wt.shape, dtype=np.uint8)
+    labels[wt] = SNFH
+    labels[tc] = NETC
+    labels[et] = ET
+    return labels
+
+
 def shared_regions(*conventions: str) -> tuple[str, ...]:
     """Regions that every named convention can express (AURORA has no ET, binary only WT)."""
     regions = [r for r in REGIONS]

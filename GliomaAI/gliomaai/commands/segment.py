@@ -1,0 +1,71 @@
+"""`gliomaai segment CASE --out DIR`: the tumour segmentation of a case, with uncertainty, volumes and a picture."""
+
+from pathlib import Path
+
+from tqdm import tqdm
+
+from .. import labels as conventions
+from ..errors import GliomaAIError
+from ..imageio import image_from_array, write_image
+from ..inference.engine import DEVICES, default_engine
+from ..report import case_montage
+from ..segmentation.segmenter import segment_case
+from .case_arguments import add_case_arguments, case_from_args
+from .output import to_json
+
+OUTPUTS = ("segmentation.nii.gz", "uncertainty.nii.gz", "volumes.json", "segmentation.png")
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser("segment", help="segment the tumour (NETC, SNFH, ET) of a case")
+    add_case_arguments(parser)
+    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument("--device", default="auto", help=f"one of {', '.join(DEVICES)} (default: auto)")
+    parser.add_argument("--model", default="default", help="built-in model name, model card or folder, or MONAI bundle folder")
+    parser.add_argument("--convention", default="brats2023", choices=list(conventions.CONVENTIONS),
+                        help="label convention of segmentation.nii.gz (default: brats2023)")
+    parser.add_argument("--tta", action="store_true", help="test-time augmentation (mirrored passes): slower, "
+                                                             "uncertainty from their disagreement")
+    parser.set_defaults(run=run)
+
+
+def refuse_to_overwrite(out: Path) -> None:
+    existing = [name for name in OUTPUTS if (out / name).exists()]
+    if existing:
+        raise GliomaAIError(f"{out} already holds {', '.join(existing)}.",
+                            "Choose another --out: GliomaAI never overwrites a segmentation.")
+
+
+def write_segmentation(result, case, out: Path, convention: str) -> dict:
+    """The result's files in `out`; refuses to replace earlier results there."""
+    refuse_to_overwrite(out)
+    labels = image_from_array(conventions.from_canonical(result.labels_array(), convention), case.reference)
+    provenance = f"GliomaAI {result.model} {result.model_version}, labels {convention}"
+    write_image(labels, out / "segmentation.nii.gz", description=provenance)
+    write_image(result.uncertainty, out / "uncertainty.nii.gz", description=f"{provenance}: uncertainty 0..1")
+    summary = {"case": case.name, "volumes_ml": result.volumes_ml, "model": result.model,
+               "model_version": result.model_version, "convention": convention, "device": result.device,
+               "tta": result.tta, "sequences": list(result.sequences), "seconds": result.seconds, "notes": result.notes}
+    (out / "volumes.json").write_text(to_json(summary) + "\n")
+    case_montage(case, out / "segmentation.png", labels=result.labels,
+                 title=f"{case.name}: {result.model} {result.model_version}")
+    return summary
+
+
+def run(args) -> int:
+    case = case_from_args(args)
+    out = Path(args.out)
+    refuse_to_overwrite(out)  # before the work, and again before writing
+    engine = default_engine(args.device)
+    with tqdm(total=100, desc="segment", unit="%", bar_format="{l_bar}{bar}| {n:.0f}/{total} [{elapsed}<{remaining}]") as bar:
+        def progress(fraction, message):
+            bar.n = 100 * fraction
+            bar.set_postfix_str(message)
+            bar.refresh()
+
+        result = segment_case(case, args.model, engine, tta=args.tta, progress=progress)
+    out.mkdir(parents=True, exist_ok=True)
+    summary = write_segmentation(result, case, out, args.convention)
+    volumes = ", ".join(f"{k} {v:.1f} mL" for k, v in summary["volumes_ml"].items())
+    print(f"{case.name}: {volumes}\nWrote {', '.join(str(out / n) for n in OUTPUTS)}")
+    return 0

@@ -1,0 +1,1 @@
+"""The one inference engine every module shares."""

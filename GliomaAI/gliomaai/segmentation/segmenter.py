@@ -1,0 +1,118 @@
+"""Segment a case: any subset of sequences in, canonical labels, uncertainty and volumes out."""
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import SimpleITK as sitk
+
+from ..errors import GliomaAIError
+from ..imageio import image_from_array
+from ..inference.engine import default_engine
+from ..labels import CLASSES, region_masks
+from ..models.card import ModelCard, load_state_dict
+from ..models.network import build_network
+from .postprocess import disagreement_uncertainty, entropy_uncertainty, probabilities_to_labels
+from .preprocess import model_input, to_case_grid
+
+ROI = (64, 64, 64)
+
+
+@dataclass
+class SegmentationResult:
+    labels: sitk.Image  # canonical labels (0, 1 NETC, 2 SNFH, 3 ET) on the case's grid
+    uncertainty: sitk.Image  # 0 (certain) .. 1 (undecided), float32, on the case's grid
+    volumes_ml: dict  # NETC, SNFH, ET, WT, TC
+    model: str
+    model_version: str
+    device: str
+    tta: bool
+    sequences: tuple  # the sequences the model saw
+    seconds: float
+    notes: list = field(default_factory=list)
+
+    def labels_array(self) -> np.ndarray:
+        return sitk.GetArrayFromImage(self.labels)
+
+
+def flips(spatial_axes=(1, 2, 3)):
+    """Test-time augmentation: the identity and a mirror along each axis."""
+    return [()] + [(axis,) for axis in spatial_axes]
+
+
+class CardSegmenter:
+    """A GliomaAI segmenter described by a model card: coarse grid, any subset of sequences."""
+
+    def __init__(self, card: ModelCard):
+        if card.task != "segmentation":
+            raise GliomaAIError(f"Model '{card.name}' is a {card.task} model.", "Choose a segmentation model.")
+        self.card = card
+        self.name, self.version = card.name, card.version
+        self.required = tuple(card.input.get("required", ()))
+
+    def network(self, engine):
+        def build():
+            network = build_network(self.card.architecture)
+            try:
+                network.load_state_dict(load_state_dict(self.card))
+            except RuntimeError as error:
+                raise GliomaAIError(f"The weights of '{self.card.name}' do not fit its architecture ({str(error)[:200]}).",
+                                    "The card and the weights belong to different models; retrain or copy the right pair.") from None
+            return network
+        return engine.model(f"{self.card.path}:{self.card.sha256}", build)
+
+    def probabilities(self, case, engine, tta=False, progress=None, cancel=None):
+        """(WT, TC, ET) probabilities on the case's grid, and the TTA samples (or None)."""
+        import torch
+
+        model = model_input(case, self.card.input.get("spacing_mm", 2.0))
+        network = self.network(engine)
+        passes = flips() if tta else [()]
+        samples = []
+        for index, axes in enumerate(passes):
+            array = np.flip(model.channels, axes) if axes else model.channels
+
+            def report(fraction, message, index=index):
+                if progress:
+                    progress((index + fraction) / len(passes), message)
+
+            logits = engine.sliding_window(network, array, ROI, progress=report, cancel=cancel,
+                                           message=f"segmenting ({index + 1}/{len(passes)})")
+            probs = torch.sigmoid(torch.from_numpy(logits)).numpy()
+            samples.append(np.flip(probs, axes) if axes else probs)
+        samples = np.stack(samples)
+        coarse = samples.mean(axis=0)
+        full = to_case_grid(coarse, model, case.reference)
+        full_samples = np.stack([to_case_grid(s, model, case.reference) for s in samples]) if tta else None
+        return full, full_samples
+
+
+def volumes_ml(labels: np.ndarray, voxel_ml: float) -> dict:
+    counts = np.bincount(labels.ravel(), minlength=len(CLASSES) + 1)
+    volumes = {c.name: round(float(counts[c.value]) * voxel_ml, 3) for c in CLASSES}
+    volumes.update({r: round(float(m.sum()) * voxel_ml, 3) for r, m in region_masks(labels).items() if r != "ET"})
+    return volumes
+
+
+def segment_case(case, model="default", engine=None, tta: bool = False, progress=None, cancel=None) -> SegmentationResult:
+    """Segment `case` with `model` (a name, a card or model folder path, or a loaded segmenter)."""
+    from ..models.registry import load_segmenter
+
+    started = time.perf_counter()
+    segmenter = load_segmenter(model) if not hasattr(model, "probabilities") else model
+    missing = [s for s in segmenter.required if s not in case.images]
+    if missing:
+        raise GliomaAIError(f"Model '{segmenter.name}' needs {', '.join(missing)}, which case '{case.name}' lacks.",
+                            "Load the missing sequences, or use the default GliomaAI model, which takes any subset.")
+    engine = engine or default_engine()
+    probabilities, samples = segmenter.probabilities(case, engine, tta, progress, cancel)
+    voxel_ml = float(np.prod(case.reference.GetSpacing())) / 1000
+    labels = probabilities_to_labels(probabilities, voxel_ml)
+    uncertainty = disagreement_uncertainty(samples) if samples is not None else entropy_uncertainty(probabilities)
+    labels_image = image_from_array(labels, case.reference)
+    notes = [f"Sequences used: {', '.join(case.present)}; missing: {', '.join(case.missing) or 'none'}."]
+    if case.synthetic & set(case.present):
+        notes.append(f"Synthetic inputs: {', '.join(sorted(case.synthetic & set(case.present)))}.")
+    return SegmentationResult(labels_image, image_from_array(uncertainty, case.reference), volumes_ml(labels, voxel_ml),
+                              segmenter.name, segmenter.version, engine.device, tta, case.present,
+                              round(time.perf_counter() - started, 2), notes)
