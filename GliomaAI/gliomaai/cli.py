@@ -4,7 +4,7 @@ import argparse
 import sys
 
 from . import __version__
-from .commands import crossval, demo, evaluate, fuse, info, segment, train
+from .commands import crossval, demo, evaluate, finetune, fuse, info, segment, train
 from .errors import GliomaAIError
 
 
@@ -18,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     segment.add_parser(subparsers)
     demo.add_parser(subparsers)
     train.add_parser(subparsers)
+    finetune.add_parser(subparsers)
     crossval.add_parser(subparsers)
     return parser
 

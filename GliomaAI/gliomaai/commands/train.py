@@ -11,12 +11,13 @@ def add_parser(subparsers):
     parser.add_argument("--fold", type=int, help="cross-validation fold to hold out (default: train on all)")
     parser.add_argument("--folds", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--until", type=int, help="stop at this step (checkpointed); run again later to go on")
     parser.add_argument("--no-synthetic-tumours", action="store_true", help="do not insert synthetic tumours")
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
     card = train(TrainConfig(data=args.data, out=args.out, steps=args.steps, fold=args.fold, folds=args.folds,
-                             seed=args.seed, synthetic_tumours=not args.no_synthetic_tumours))
-    print(f"Wrote {card} and its weights")
+                             seed=args.seed, synthetic_tumours=not args.no_synthetic_tumours), until=args.until)
+    print(f"Wrote {card} and its weights" if card else f"Stopped at step {args.until}; run again to go on")
     return 0

@@ -1,0 +1,36 @@
+"""`gliomaai finetune CORRECTIONS_DIR`: a new version of a model, trained further on saved corrections."""
+
+from tqdm import tqdm
+
+from ..training.finetune import FinetuneConfig, finetune
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser("finetune", help="fine-tune a segmentation model on saved corrections "
+                                                    "(writes a new model version; the original is untouched)")
+    parser.add_argument("corrections", metavar="CORRECTIONS_DIR",
+                        help="folder of correction records (as GliomaAISegment's 'Save correction' writes them)")
+    parser.add_argument("--model", default="default", help="model to start from: built-in name, card or folder")
+    parser.add_argument("--out", help="folder for the new weights and card (default: ./<name>-<new version>)")
+    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--batch", type=int, default=2)
+    parser.add_argument("--patch", type=int, default=64, help="cubic patch edge in coarse voxels (default 64)")
+    parser.add_argument("--learning-rate", type=float, default=2e-4)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-fit", action="store_true", help="skip the Dice on the corrections before and after")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    config = FinetuneConfig(corrections=args.corrections, model=args.model, out=args.out, steps=args.steps,
+                            batch=args.batch, patch=(args.patch,) * 3, learning_rate=args.learning_rate,
+                            seed=args.seed, fit=not args.no_fit)
+    with tqdm(total=args.steps, desc="finetune", unit="step") as bar:
+        def progress(fraction, message):
+            bar.n = round(fraction * args.steps)
+            bar.set_postfix_str(message.rsplit(", ", 1)[-1])
+            bar.refresh()
+
+        card = finetune(config, progress=progress)
+    print(f"Wrote {card} and its weights")
+    return 0

@@ -1,0 +1,171 @@
+"""Fine-tuning a segmenter on the corrections people saved: a new model version, the original untouched.
+
+The corrected labels of each record (gliomaai.corrections) train the model further, from its
+own weights, on the images the model saw, prepared exactly as for inference (model_input) and
+sampled as in training (tumour-biased patches, flips, intensity jitter, missing sequences). The
+result is a new folder with weights and a card whose version says where it came from ("1.0" ->
+"1.0+ft1" -> "1.0+ft2"), listing the corrections it learnt from with their sha256. The base
+model's scores do not carry over: the new card has none until it is evaluated again.
+"""
+
+import csv
+import re
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..corrections import correction_case, list_corrections, read_correction
+from ..errors import GliomaAIError
+from ..models.card import ModelCard, load_state_dict, sha256_of
+from ..models.network import build_network
+from ..segmentation.preprocess import model_input, region_targets
+from .data import TrainingCase
+
+
+@dataclass
+class FinetuneConfig:
+    corrections: str
+    model: str = "default"
+    out: str | None = None  # default: ./<model name>-<new version>
+    steps: int = 200
+    batch: int = 2
+    patch: tuple = (64, 64, 64)
+    learning_rate: float = 2e-4
+    seed: int = 0
+    fit: bool = True  # Dice on the corrections before and after (how well it learnt them; not a score)
+
+
+def next_version(version: str) -> str:
+    """'1.0' -> '1.0+ft1'; '1.0+ft1' -> '1.0+ft2'."""
+    match = re.fullmatch(r"(.*)\+ft(\d+)", version)
+    return f"{match.group(1)}+ft{int(match.group(2)) + 1}" if match else f"{version}+ft1"
+
+
+def _base_card(model) -> ModelCard:
+    from ..models.registry import load_segmenter
+
+    segmenter = load_segmenter(model)
+    card = getattr(segmenter, "card", None)
+    if card is None:
+        raise GliomaAIError(f"Model '{model}' has no GliomaAI model card (a MONAI bundle?).",
+                            "Fine-tune a GliomaAI model: 'default', a model card or a folder with model.json.")
+    return card
+
+
+def _output_folder(config: FinetuneConfig, card: ModelCard, version: str) -> Path:
+    out = Path(config.out) if config.out else Path(f"{card.name}-{version}")
+    if out.resolve() == Path(card.path).resolve().parent:
+        raise GliomaAIError(f"{out} is the folder of the model being fine-tuned.",
+                            "Choose another --out: the original model is never changed.")
+    taken = [name for name in ("model.json", "model.pt") if (out / name).exists()]
+    if taken:
+        raise GliomaAIError(f"{out} already holds {', '.join(taken)}.",
+                            "Choose another --out: GliomaAI never overwrites a model.")
+    return out
+
+
+def training_cases(records, spacing_mm: float) -> list:
+    """Each correction as the network sees it: coarse channels and WT, TC, ET targets of the corrected labels."""
+    cases = []
+    for correction in records:
+        case = correction_case(correction)
+        model = model_input(case, spacing_mm)
+        cases.append(TrainingCase(correction.path.name, model.channels, region_targets(case, model),
+                                  np.any(model.channels != 0, axis=0), "correction"))
+    return cases
+
+
+def _fit(network, cases, patch) -> dict:
+    from .train import coarse_dice
+
+    return {case.name: {r: round(float(v), 4) for r, v in coarse_dice(network, case, patch).items()}
+            for case in cases}
+
+
+def finetune(config: FinetuneConfig, progress=None, cancel=None) -> Path:
+    """Fine-tune `config.model` on the corrections under `config.corrections`; the new card's path.
+
+    progress(fraction, message) reports; cancel() returning True stops before the next step
+    (gliomaai.inference.engine.Cancelled), with nothing written.
+    """
+    import torch
+    from monai.losses import DiceCELoss
+
+    from ..inference.engine import Cancelled
+    from .augment import training_sample
+
+    if config.steps < 1 or config.batch < 1:
+        raise GliomaAIError("Steps and batch must be at least 1.", "Give --steps 1 or more.")
+    base = _base_card(config.model)
+    version = next_version(base.version)
+    out = _output_folder(config, base, version)
+    paths = list_corrections(config.corrections)
+    if not paths:
+        raise GliomaAIError(f"{config.corrections}: no correction record (no subfolder with record.json).",
+                            "Save corrections with the GliomaAISegment module first.")
+    records = [read_correction(p) for p in paths]
+    patch = tuple(int(p) for p in config.patch)
+    cases = training_cases(records, float(base.input.get("spacing_mm", 2.0)))
+
+    torch.manual_seed(config.seed)
+    network = build_network(base.architecture)
+    network.load_state_dict(load_state_dict(base))  # checked against the base card's sha256
+    before = {k: v.detach().clone() for k, v in network.state_dict().items()}
+    fit_before = _fit(network, cases, patch) if config.fit else {}
+    optimizer = torch.optim.AdamW(network.parameters(), lr=config.learning_rate, weight_decay=1e-5)
+    loss_function = DiceCELoss(sigmoid=True, batch=True)
+    rng = np.random.default_rng(config.seed)
+    network.train()
+    losses, seconds, log = [], 0.0, []
+    for step in range(1, config.steps + 1):
+        if cancel is not None and cancel():
+            raise Cancelled("fine-tuning cancelled")
+        started = time.perf_counter()
+        samples = [training_sample(cases[rng.integers(len(cases))], rng, patch, synthetic_tumours=False)
+                   for _ in range(config.batch)]
+        x = torch.from_numpy(np.stack([s[0] for s in samples]))
+        y = torch.from_numpy(np.stack([s[1] for s in samples]))
+        optimizer.zero_grad()
+        loss = loss_function(network(x), y)
+        loss.backward()
+        optimizer.step()
+        seconds += time.perf_counter() - started
+        losses.append(round(loss.item(), 5))
+        log.append({"step": step, "loss": losses[-1], "seconds": round(seconds, 2)})
+        if progress is not None:
+            progress(step / config.steps, f"fine-tuning: step {step}/{config.steps}, loss {loss.item():.3f}")
+    fit_after = _fit(network, cases, patch) if config.fit else {}
+    if all(torch.equal(before[k], v) for k, v in network.state_dict().items()):
+        raise GliomaAIError("Fine-tuning left the weights unchanged.", "Give more --steps or a larger learning rate.")
+
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "log.csv", "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["step", "loss", "seconds"])
+        writer.writeheader()
+        writer.writerows(log)
+    weights = out / "model.pt"
+    torch.save(network.state_dict(), weights)
+    card = ModelCard(
+        name=base.name, version=version, task=base.task, architecture=base.architecture, weights=weights.name,
+        sha256=sha256_of(weights), input=dict(base.input), output=dict(base.output),
+        training={
+            "finetuned_from": {"name": base.name, "version": base.version, "sha256": base.sha256, "card": base.path},
+            "corrections": [{"record": c.path.name, "case": c.case_name, "saved": c.record.get("saved"),
+                             "model": c.record.get("model", {}).get("model"),
+                             "model_version": c.record.get("model", {}).get("model_version"),
+                             "corrected_sha256": c.record["sha256"][c.record["files"]["corrected"]],
+                             "changed_voxels": c.record["comparison"]["changed_voxels"]} for c in records],
+            "corrections_folder": str(Path(config.corrections).resolve()),
+            "steps": config.steps, "cpu_seconds": round(seconds, 1), "loss_first": losses[0], "loss_last": losses[-1],
+            "fit_on_corrections": {"before": fit_before, "after": fit_after,
+                                   "note": "coarse-grid Dice on the training corrections themselves: not a score"},
+            "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(config).items()},
+            "base_training": base.training,
+        },
+        scores={},
+        notes=list(base.notes) + [f"Fine-tuned from {base.name} {base.version} on {len(records)} correction(s). "
+                                  "The base model's scores do not apply to this version; evaluate it again."],
+    )
+    return card.save(out / "model.json")

@@ -1,0 +1,345 @@
+"""A GliomaAI model run on volumes of the scene: a new segmentation node, its uncertainty, its volumes.
+
+The work splits in three, so the desktop panel can run the middle part off the GUI thread:
+
+1. `prepare_run` (main thread): reads the chosen volume nodes into a Case (they must share one
+   grid), loads the model card, checks the model's required sequences, picks the engine.
+2. `SegmentationRun.segment` (any thread): segment_case on that Case. It touches no node, so
+   it may run in a worker thread (worker.BackgroundJob) while the scene stays with Qt.
+3. `SegmentationRun.add_to_scene` (main thread): the result becomes NEW nodes. An existing
+   segmentation is never overwritten: a re-run makes another node ("... (2)"), so a person's
+   edits of an earlier result are never lost.
+
+Nodes made per run, all referenced from the segmentation node:
+- the segmentation (segments NETC, SNFH, ET with names, colours, terminology), attributes
+  GliomaAI.* with the provenance (model, version, sha256, device, TTA, sequences, time);
+- the model's labels as a hidden labelmap volume node (canonical values). The model output is
+  kept in the scene, beside the segmentation a person will edit, because that is the only
+  copy of it that survives the editing session and a scene save/reload (.mrb) until a
+  correction is saved; storing it only at save time would compare against nothing after an
+  edit. It is hidden from node selectors and editors, and is never changed;
+- the uncertainty (0 certain .. 1 undecided) as a scalar volume, to show as an overlay;
+- a table of the subregion volumes (mL).
+"""
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import numpy as np
+import SimpleITK as sitk
+import vtk
+
+from gliomaai import labels as label_conventions
+from gliomaai.errors import GliomaAIError
+from gliomaai.geometry import Grid
+from gliomaai.sequences import SEQUENCES
+from GliomaAILib.case_nodes import (CASE_ATTRIBUTE, ROLE_ATTRIBUTE, SEQUENCE_ATTRIBUTE, SYNTHETIC_ATTRIBUTE,
+                                    CaseNodes, case_of_node, find_case_nodes)
+from GliomaAILib.segmentation_nodes import labels_to_segmentation
+from GliomaAILib.volumes import add_volume_node, node_to_image
+
+MODEL_ROLE = "model segmentation"  # ROLE_ATTRIBUTE of a segmentation a GliomaAI model made
+MODEL_LABELS_ROLE = "model labels"
+UNCERTAINTY_ROLE = "uncertainty"
+VOLUMES_ROLE = "volumes"
+# Node references from the segmentation node.
+MODEL_LABELS_REFERENCE = "GliomaAI.ModelLabels"
+UNCERTAINTY_REFERENCE = "GliomaAI.Uncertainty"
+VOLUMES_REFERENCE = "GliomaAI.Volumes"
+INPUT_REFERENCE = "GliomaAI.Input"  # one per sequence the model saw, in SEQUENCES order
+# Provenance attributes of the segmentation node: attribute -> (key of provenance(), type).
+PROVENANCE = {
+    "GliomaAI.Model": ("model", str),
+    "GliomaAI.ModelVersion": ("model_version", str),
+    "GliomaAI.ModelSHA256": ("model_sha256", str),
+    "GliomaAI.ModelCard": ("model_card", str),
+    "GliomaAI.Device": ("device", str),
+    "GliomaAI.TTA": ("tta", bool),
+    "GliomaAI.Sequences": ("sequences", list),
+    "GliomaAI.SyntheticInputs": ("synthetic_inputs", list),
+    "GliomaAI.Time": ("time", str),
+    "GliomaAI.Seconds": ("seconds", float),
+}
+VOLUME_ROWS = ("NETC", "SNFH", "ET", "WT", "TC")
+VOLUME_DESCRIPTIONS = {"NETC": "necrosis / non-enhancing tumour core", "SNFH": "edema (FLAIR hyperintensity)",
+                       "ET": "enhancing tumour", "WT": "whole tumour (NETC + SNFH + ET)",
+                       "TC": "tumour core (NETC + ET)"}
+
+
+@dataclass
+class SegmentationNodes:
+    """The nodes one model run put into the scene."""
+    segmentation: object  # vtkMRMLSegmentationNode
+    model_labels: object  # vtkMRMLLabelMapVolumeNode, hidden: the model's output, never edited
+    uncertainty: object  # vtkMRMLScalarVolumeNode, 0..1
+    volumes: object  # vtkMRMLTableNode, mL per class and region
+    reference: object  # the input volume whose grid the nodes are on
+
+
+def sequence_volumes(scene, volume_node) -> dict:
+    """{sequence: node} of the case `volume_node` belongs to, to fill the four sequence selectors.
+
+    A volume GliomaAI loaded knows its case; for any other, its sequence is guessed from its name
+    (only that volume is returned).
+    """
+    if volume_node is None:
+        return {}
+    case_name = case_of_node(volume_node)
+    if case_name:
+        return dict(find_case_nodes(scene, case_name).volumes)
+    from gliomaai.sequences import sequence_from_name
+
+    sequence = volume_node.GetAttribute(SEQUENCE_ATTRIBUTE) or sequence_from_name(volume_node.GetName())
+    return {sequence: volume_node} if sequence in SEQUENCES else {}
+
+
+def _checked_inputs(volumes_by_sequence: dict) -> dict:
+    unknown = [s for s in volumes_by_sequence if s not in SEQUENCES]
+    if unknown:
+        raise GliomaAIError(f"Unknown sequences {unknown}.", f"Use {', '.join(SEQUENCES)}.")
+    chosen = {s: volumes_by_sequence[s] for s in SEQUENCES if volumes_by_sequence.get(s) is not None}
+    if not chosen:
+        raise GliomaAIError("No input volume is chosen.",
+                            "Choose at least one of T1, T1c, T2 and FLAIR (the default model takes any subset).")
+    seen = {}
+    for sequence, node in chosen.items():
+        if node.GetImageData() is None:
+            raise GliomaAIError(f"{node.GetName()} ({sequence}) holds no image data.", "Choose a loaded volume.")
+        if node.GetID() in seen:
+            raise GliomaAIError(f"{node.GetName()} is chosen as both {seen[node.GetID()]} and {sequence}.",
+                                "Choose each sequence's own volume (leave missing ones empty).")
+        seen[node.GetID()] = sequence
+    return chosen
+
+
+def case_from_volumes(volumes_by_sequence: dict, case_name: str | None = None):
+    """A Case of the chosen volumes ({sequence: node or None}); they must share one voxel grid."""
+    from GliomaAILib.case_nodes import nodes_to_case
+
+    chosen = _checked_inputs(volumes_by_sequence)
+    images = {s: node_to_image(n) for s, n in chosen.items()}
+    first = next(iter(chosen))
+    grid = Grid.of(images[first])
+    for sequence, image in images.items():
+        if not Grid.of(image).matches(grid):
+            raise GliomaAIError(
+                f"{chosen[sequence].GetName()} ({sequence}: {Grid.of(image).describe()}) is not on the voxel grid of "
+                f"{chosen[first].GetName()} ({first}: {grid.describe()}).",
+                "Choose volumes of one case on one grid, or register and resample them onto one first "
+                "(for example with the General Registration (BRAINS) module).")
+    name = case_name or case_of_node(chosen[first]) or chosen[first].GetName()
+    case = nodes_to_case(CaseNodes(name, chosen))
+    case.images = images if False else case.images  # nodes_to_case read the same voxels
+    return case
+
+
+def _model_sha256(segmenter) -> str:
+    card = getattr(segmenter, "card", None)
+    return getattr(card, "sha256", "") or ""
+
+
+class SegmentationRun:
+    """One model run: the Case and model fixed on the main thread, segment anywhere, add on the main thread."""
+
+    def __init__(self, case, input_nodes: dict, segmenter, engine, tta: bool):
+        self.case = case
+        self.input_nodes = input_nodes  # sequence -> volume node the image came from
+        self.reference = next(iter(input_nodes.values()))
+        self.segmenter = segmenter
+        self.engine = engine
+        self.tta = bool(tta)
+        self.started = None
+
+    def segment(self, progress=None, cancel=None):
+        """segment_case on the prepared Case: no scene access, so any thread may run it."""
+        from gliomaai.segmentation.segmenter import segment_case
+
+        self.started = datetime.now(timezone.utc)
+        return segment_case(self.case, self.segmenter, self.engine, tta=self.tta, progress=progress, cancel=cancel)
+
+    def provenance(self, result) -> dict:
+        card = getattr(self.segmenter, "card", None)
+        return {"model": result.model, "model_version": result.model_version,
+                "model_sha256": _model_sha256(self.segmenter), "model_card": getattr(card, "path", "") or "",
+                "device": result.device, "tta": bool(result.tta), "sequences": list(result.sequences),
+                "synthetic_inputs": sorted(self.case.synthetic & set(result.sequences)),
+                "time": (self.started or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+                "seconds": float(result.seconds)}
+
+    def add_to_scene(self, scene, result) -> SegmentationNodes:
+        """The result as new nodes (see the module's docstring); never replaces an existing node."""
+        for node in self.input_nodes.values():
+            if node.GetScene() is not scene:
+                raise GliomaAIError(f"{node.GetName()} was removed from the scene while the model ran.",
+                                    "Load the case again and re-run the segmentation.")
+        name = _run_name(scene, self.case.name)
+        labels = sitk.GetArrayFromImage(result.labels)
+        segmentation = labels_to_segmentation(scene, labels, self.reference, label_conventions.CANONICAL,
+                                              name=f"{name} segmentation")
+        segmentation.SetNodeReferenceID(segmentation.GetReferenceImageGeometryReferenceRole(), self.reference.GetID())
+        model_labels = add_volume_node(scene, result.labels, f"{name} model labels", labelmap=True)
+        model_labels.SetHideFromEditors(True)
+        uncertainty = add_volume_node(scene, sitk.Cast(result.uncertainty, sitk.sitkFloat32), f"{name} uncertainty")
+        uncertainty.SetDescription("GliomaAI model uncertainty: 0 certain .. 1 undecided (not a probability of tumour)")
+        volumes = volumes_table(scene, result.volumes_ml, f"{name} volumes")
+        for node, role in ((segmentation, MODEL_ROLE), (model_labels, MODEL_LABELS_ROLE),
+                           (uncertainty, UNCERTAINTY_ROLE), (volumes, VOLUMES_ROLE)):
+            node.SetAttribute(CASE_ATTRIBUTE, self.case.name)
+            node.SetAttribute(ROLE_ATTRIBUTE, role)
+        for attribute, (key, _) in PROVENANCE.items():
+            value = self.provenance(result)[key]
+            text = ",".join(value) if isinstance(value, list) else ("1" if value is True else "0" if value is False
+                                                                   else str(value))
+            for node in (segmentation, model_labels, uncertainty, volumes):
+                node.SetAttribute(attribute, text)
+        segmentation.SetDescription(f"GliomaAI {result.model} {result.model_version} on {result.device}"
+                                    f"{' with TTA' if result.tta else ''}, from {', '.join(result.sequences)}. "
+                                    "Research software, not a medical device.")
+        segmentation.SetNodeReferenceID(MODEL_LABELS_REFERENCE, model_labels.GetID())
+        segmentation.SetNodeReferenceID(UNCERTAINTY_REFERENCE, uncertainty.GetID())
+        segmentation.SetNodeReferenceID(VOLUMES_REFERENCE, volumes.GetID())
+        for sequence in SEQUENCES:
+            if sequence in self.input_nodes:
+                segmentation.AddNodeReferenceID(INPUT_REFERENCE, self.input_nodes[sequence].GetID())
+        return SegmentationNodes(segmentation, model_labels, uncertainty, volumes, self.reference)
+
+
+def _run_name(scene, case_name: str) -> str:
+    """'<case> GliomaAI', or '<case> GliomaAI (2)', (3)... : the first whose nodes are all new names."""
+    def taken(name):
+        return any(scene.GetFirstNodeByName(f"{name} {what}") is not None
+                   for what in ("segmentation", "model labels", "uncertainty", "volumes"))
+    base = f"{case_name} GliomaAI"
+    counter = 1
+    while taken(base if counter == 1 else f"{base} ({counter})"):
+        counter += 1
+    return base if counter == 1 else f"{base} ({counter})"
+
+
+def volumes_table(scene, volumes_ml: dict, name: str):
+    """A table node: Region, Volume (mL), Description; rows NETC, SNFH, ET, WT, TC."""
+    table = scene.AddNewNodeByClass("vtkMRMLTableNode", name)
+    regions, values, descriptions = vtk.vtkStringArray(), vtk.vtkDoubleArray(), vtk.vtkStringArray()
+    regions.SetName("Region")
+    values.SetName("Volume")
+    descriptions.SetName("Description")
+    for region in VOLUME_ROWS:
+        regions.InsertNextValue(region)
+        values.InsertNextValue(float(volumes_ml[region]))
+        descriptions.InsertNextValue(VOLUME_DESCRIPTIONS[region])
+    for column in (regions, values, descriptions):
+        table.AddColumn(column)
+    table.SetColumnUnitLabel("Volume", "mL")
+    table.SetColumnTitle("Volume", "Volume (mL)")
+    table.SetUseColumnTitleAsColumnHeader(True)
+    table.SetLocked(True)  # figures of the model's output: not for typing over
+    return table
+
+
+def table_rows(table) -> dict:
+    """{first column value: [other columns' values as text]} of a table node (for checks and reports)."""
+    vtk_table = table.GetTable()
+    rows = {}
+    for row in range(vtk_table.GetNumberOfRows()):
+        values = [vtk_table.GetValue(row, column).ToString() for column in range(vtk_table.GetNumberOfColumns())]
+        rows[values[0]] = values[1:]
+    return rows
+
+
+def prepare_run(volumes_by_sequence: dict, model="default", device: str = "auto", tta: bool = False,
+                engine=None, case_name: str | None = None) -> SegmentationRun:
+    """Read the volumes into a Case and load the model (main thread); errors here are the user's to fix."""
+    from gliomaai.inference.engine import default_engine
+    from gliomaai.models.registry import load_segmenter
+
+    case = case_from_volumes(volumes_by_sequence, case_name)
+    segmenter = load_segmenter(model or "default") if not hasattr(model, "probabilities") else model
+    missing = [s for s in segmenter.required if s not in case.images]
+    if missing:
+        raise GliomaAIError(f"Model '{segmenter.name}' needs {', '.join(missing)}, which is not chosen.",
+                            "Choose the missing sequences, or use the default GliomaAI model, which takes any subset.")
+    engine = engine or default_engine(device or "auto")
+    input_nodes = _checked_inputs(volumes_by_sequence)
+    return SegmentationRun(case, input_nodes, segmenter, engine, tta)
+
+
+def run_segmentation(scene, volumes_by_sequence: dict, model="default", device: str = "auto", tta: bool = False,
+                     progress=None, cancel=None, engine=None) -> SegmentationNodes:
+    """Segment the chosen volumes ({sequence: node or None}) and add the result to the scene as new nodes.
+
+    progress(fraction, message) and cancel() pass through to the model; cancelling raises
+    gliomaai.inference.engine.Cancelled and adds nothing to the scene.
+    """
+    run = prepare_run(volumes_by_sequence, model, device, tta, engine)
+    result = run.segment(progress, cancel)
+    return run.add_to_scene(scene, result)
+
+
+# Reading a model segmentation back ---------------------------------------------------------------
+
+def is_model_segmentation(segmentation_node) -> bool:
+    return (segmentation_node is not None and segmentation_node.GetAttribute(ROLE_ATTRIBUTE) == MODEL_ROLE
+            and segmentation_node.GetNodeReference(MODEL_LABELS_REFERENCE) is not None)
+
+
+def provenance(segmentation_node) -> dict:
+    """The model run's provenance, from the segmentation node's attributes (typed)."""
+    out = {}
+    for attribute, (key, kind) in PROVENANCE.items():
+        text = segmentation_node.GetAttribute(attribute)
+        if text is None:
+            continue
+        if kind is bool:
+            out[key] = text == "1"
+        elif kind is list:
+            out[key] = [t for t in text.split(",") if t]
+        elif kind is float:
+            out[key] = float(text)
+        else:
+            out[key] = text
+    return out
+
+
+def model_nodes(segmentation_node) -> SegmentationNodes:
+    """The nodes of the run that made `segmentation_node` (an error if a model did not make it)."""
+    if not is_model_segmentation(segmentation_node):
+        name = segmentation_node.GetName() if segmentation_node is not None else "No segmentation"
+        raise GliomaAIError(f"{name}: not made by a GliomaAI model here (no model output kept with it).",
+                            "Choose a segmentation that 'Apply' made; only those can be saved as corrections.")
+    inputs = input_volumes(segmentation_node)
+    reference = segmentation_node.GetNodeReference(segmentation_node.GetReferenceImageGeometryReferenceRole())
+    return SegmentationNodes(segmentation_node, segmentation_node.GetNodeReference(MODEL_LABELS_REFERENCE),
+                             segmentation_node.GetNodeReference(UNCERTAINTY_REFERENCE),
+                             segmentation_node.GetNodeReference(VOLUMES_REFERENCE),
+                             reference or next(iter(inputs.values()), None))
+
+
+def input_volumes(segmentation_node) -> dict:
+    """{sequence: volume node} the model saw, from the segmentation node's references."""
+    out = {}
+    for index in range(segmentation_node.GetNumberOfNodeReferences(INPUT_REFERENCE)):
+        node = segmentation_node.GetNthNodeReference(INPUT_REFERENCE, index)
+        if node is not None:
+            out[node.GetAttribute(SEQUENCE_ATTRIBUTE) or _sequence_by_position(segmentation_node, index)] = node
+    return out
+
+
+def _sequence_by_position(segmentation_node, index: int) -> str:
+    sequences = provenance(segmentation_node).get("sequences", [])
+    return sequences[index] if index < len(sequences) else f"input{index}"
+
+
+def synthetic_inputs(nodes: dict) -> set:
+    return {s for s, n in nodes.items() if n.GetAttribute(SYNTHETIC_ATTRIBUTE) == "1"}
+
+
+def model_labels_array(segmentation_node) -> np.ndarray:
+    """The model's canonical labels (z, y, x), as it gave them (a copy)."""
+    from slicer.util import arrayFromVolume
+
+    return np.array(arrayFromVolume(model_nodes(segmentation_node).model_labels), copy=True)
+
+
+def elapsed(since: float) -> float:
+    return round(time.perf_counter() - since, 2)

@@ -1,0 +1,101 @@
+"""Segmenting end to end: model cards and weights, segment_case, and `gliomaai segment`."""
+
+import json
+
+import numpy as np
+import pytest
+import SimpleITK as sitk
+import torch
+
+from gliomaai.cli import main
+from gliomaai.errors import GliomaAIError
+from gliomaai.models.card import load_state_dict, read_card
+from gliomaai.models.registry import load_segmenter
+from gliomaai.phantom import make_phantom
+from gliomaai.segmentation.segmenter import segment_case
+
+from helpers import make_model, write
+
+
+@pytest.fixture(scope="module")
+def phantom():
+    return make_phantom((32, 48, 48))
+
+
+@pytest.fixture
+def model(tmp_path):
+    return make_model(tmp_path / "model")
+
+
+def test_segment_case_gives_labels_uncertainty_and_volumes_on_the_case_grid(phantom, model):
+    result = segment_case(phantom, model.parent)
+    labels = result.labels_array()
+    assert labels.shape == phantom.label_array().shape and set(np.unique(labels)) <= {0, 1, 2, 3}
+    assert result.labels.GetSpacing() == phantom.reference.GetSpacing()
+    uncertainty = sitk.GetArrayFromImage(result.uncertainty)
+    assert uncertainty.min() >= 0 and uncertainty.max() <= 1
+    voxel_ml = np.prod(phantom.reference.GetSpacing()) / 1000
+    assert result.volumes_ml["WT"] == pytest.approx((labels > 0).sum() * voxel_ml, abs=1e-3)
+    assert result.model == "tiny" and result.sequences == ("t1n", "t1c", "t2w", "t2f")
+
+
+def test_test_time_augmentation_gives_an_uncertainty_from_disagreement(phantom, model):
+    plain = segment_case(phantom, model)
+    augmented = segment_case(phantom, model, tta=True)
+    assert augmented.tta and not np.array_equal(sitk.GetArrayFromImage(plain.uncertainty),
+                                                sitk.GetArrayFromImage(augmented.uncertainty))
+
+
+def test_weights_that_do_not_match_the_card_are_refused(model):
+    card = read_card(model)
+    weights = card.weights_path
+    weights.write_bytes(weights.read_bytes()[:-10] + b"0123456789")
+    with pytest.raises(GliomaAIError, match="does not match the model card"):
+        load_state_dict(card)
+
+
+def test_weights_of_another_architecture_are_refused(tmp_path, phantom):
+    card_path = make_model(tmp_path / "a", init_filters=8)
+    other = make_model(tmp_path / "b", init_filters=16)
+    card = json.loads(card_path.read_text())
+    card["weights"] = "../b/model.pt"
+    card["sha256"] = json.loads(other.read_text())["sha256"]
+    card_path.write_text(json.dumps(card))
+    with pytest.raises(GliomaAIError, match="do not fit its architecture"):
+        segment_case(phantom, card_path)
+
+
+def test_weights_are_loaded_without_running_pickled_code(model):
+    state = load_state_dict(read_card(model))
+    assert all(isinstance(v, torch.Tensor) for v in state.values())
+
+
+def test_unknown_model_says_what_exists():
+    with pytest.raises(GliomaAIError, match="No model 'nonsense'"):
+        load_segmenter("nonsense")
+
+
+def test_a_sequence_the_model_needs_is_named(phantom, model):
+    segmenter = load_segmenter(model)
+    segmenter.required = ("t1n",)
+    case = phantom.with_images({})
+    case.images = {"t2f": phantom.images["t2f"]}
+    with pytest.raises(GliomaAIError, match="needs t1n"):
+        segment_case(case, segmenter)
+
+
+def test_the_command_writes_its_files_and_never_overwrites(tmp_path, capsys, phantom, model):
+    case = tmp_path / "case"
+    for sequence in ("t1c", "t2f"):
+        write(phantom.images[sequence], case / f"{sequence}.nii.gz")
+    out = tmp_path / "out"
+    assert main(["segment", str(case), "--out", str(out), "--model", str(model), "--convention", "brats2021"]) == 0
+    assert {p.name for p in out.iterdir()} == {"segmentation.nii.gz", "uncertainty.nii.gz", "volumes.json",
+                                               "segmentation.png"}
+    summary = json.loads((out / "volumes.json").read_text())
+    assert summary["sequences"] == ["t1c", "t2f"] and summary["convention"] == "brats2021"
+    assert set(np.unique(sitk.GetArrayFromImage(sitk.ReadImage(str(out / "segmentation.nii.gz"))))) <= {0, 1, 2, 4}
+    before = (out / "segmentation.nii.gz").read_bytes()
+    assert main(["segment", str(case), "--out", str(out), "--model", str(model)]) == 2
+    assert "never overwrites" in capsys.readouterr().err
+    assert (out / "segmentation.nii.gz").read_bytes() == before

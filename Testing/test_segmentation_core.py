@@ -1,0 +1,121 @@
+"""Model input, post-processing and the inference engine, on the phantom and made arrays."""
+
+import numpy as np
+import pytest
+import torch
+
+from gliomaai.errors import GliomaAIError
+from gliomaai.inference.engine import Cancelled, InferenceEngine, _window_count, choose_device
+from gliomaai.labels import ET, NETC, SNFH, region_masks
+from gliomaai.phantom import make_phantom
+from gliomaai.segmentation.postprocess import (disagreement_uncertainty, entropy_uncertainty,
+                                               probabilities_to_labels, remove_small_components)
+from gliomaai.segmentation.preprocess import model_input, region_targets, to_case_grid
+
+from helpers import ball
+
+
+@pytest.fixture(scope="module")
+def phantom():
+    return make_phantom((48, 64, 64))
+
+
+def test_model_input_is_zscored_cropped_and_zero_where_a_sequence_is_missing(phantom):
+    model = model_input(phantom, spacing_mm=4.0)
+    assert model.channels.shape[0] == 4 and model.present == ("t1n", "t1c", "t2w", "t2f")
+    brain = np.any(model.channels != 0, axis=0)
+    assert abs(model.channels[1][brain].mean()) < 0.3
+    partial = phantom.with_images({})
+    partial.images = {s: phantom.images[s] for s in ("t1c", "t2f")}
+    channels = model_input(partial, spacing_mm=4.0).channels
+    assert not channels[0].any() and not channels[2].any() and channels[1].any() and channels[3].any()
+
+
+def test_targets_go_back_to_the_case_grid_where_they_came_from(phantom):
+    model = model_input(phantom, spacing_mm=2.0)
+    targets = region_targets(phantom, model).astype(np.float32)
+    back = to_case_grid(targets, model, phantom.reference) > 0.5
+    for index, region in enumerate(("WT", "TC", "ET")):
+        truth = region_masks(phantom.label_array())[region]
+        dice = 2 * (back[index] & truth).sum() / (back[index].sum() + truth.sum())
+        assert dice > 0.85, region  # 2 mm and back again on 3.75 mm voxels loses only the border
+
+
+def test_an_empty_case_is_refused(phantom):
+    empty = phantom.with_images({})
+    empty.images = {}
+    with pytest.raises(GliomaAIError, match="no sequence"):
+        model_input(empty)
+
+
+def test_labels_are_nested_and_specks_removed():
+    shape = (30, 30, 30)
+    probabilities = np.zeros((3, *shape), np.float32)
+    probabilities[0][ball(shape, (15, 15, 15), 8)] = 0.9
+    probabilities[1][ball(shape, (15, 15, 15), 5)] = 0.9
+    probabilities[2][ball(shape, (15, 15, 18), 5)] = 0.9  # pokes out of TC: must be cut
+    probabilities[0][2:4, 2:4, 2:4] = 0.9  # an 8-voxel speck
+    labels = probabilities_to_labels(probabilities, voxel_ml=0.001, min_component_ml=0.05)
+    masks = region_masks(labels)
+    assert not masks["WT"][2:4, 2:4, 2:4].any()
+    assert not (masks["ET"] & ~masks["TC"]).any() and not (masks["TC"] & ~masks["WT"]).any()
+    assert {NETC, SNFH, ET} <= set(np.unique(labels))
+
+
+def test_remove_small_components_keeps_the_large_ones():
+    mask = np.zeros((10, 10, 10), bool)
+    mask[1:6, 1:6, 1:6] = True
+    mask[8, 8, 8] = True
+    kept = remove_small_components(mask, 2)
+    assert kept.sum() == 125 and not kept[8, 8, 8]
+
+
+def test_uncertainty_is_highest_where_the_model_is_undecided():
+    probabilities = np.stack([np.array([0.01, 0.5, 0.99])] * 3)[:, :, None, None]
+    entropy = entropy_uncertainty(probabilities)
+    assert entropy[1] == pytest.approx(1.0) and entropy[0] < 0.1 and entropy[2] < 0.1
+    samples = np.stack([probabilities, 1 - probabilities])
+    assert disagreement_uncertainty(samples)[1] == pytest.approx(0.0, abs=1e-6)
+    assert disagreement_uncertainty(samples)[0] > 0.9
+
+
+def test_device_choice():
+    assert choose_device("auto") in ("cpu", "cuda", "mps")
+    assert choose_device("cpu") == "cpu"
+    with pytest.raises(GliomaAIError, match="Unknown device"):
+        choose_device("tpu")
+
+
+class CountingNet(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.calls = 0
+        self.scale = torch.nn.Parameter(torch.tensor(2.0))
+
+    def forward(self, x):
+        self.calls += x.shape[0]
+        return x[:, :1] * self.scale
+
+
+def test_the_engine_caches_models_reports_progress_and_counts_windows_as_monai_does():
+    engine = InferenceEngine("cpu")
+    built = []
+    net = engine.model("net", lambda: built.append(1) or CountingNet())
+    assert engine.model("net", lambda: built.append(1) or CountingNet()) is net and built == [1]
+    array = np.random.rand(2, 40, 36, 20).astype(np.float32)
+    fractions = []
+    out = engine.sliding_window(net, array, (16, 16, 16), overlap=0.25, batch_size=1,
+                                progress=lambda f, m: fractions.append(f))
+    assert np.allclose(out[0], 2 * array[0], atol=1e-5)
+    assert net.calls == _window_count(array.shape[1:], (16, 16, 16), 0.25)
+    assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
+
+
+def test_the_engine_stops_between_windows_when_cancelled():
+    engine = InferenceEngine("cpu")
+    net = CountingNet()
+    calls = []
+    with pytest.raises(Cancelled):
+        engine.sliding_window(net, np.zeros((1, 40, 40, 40), np.float32), (16, 16, 16), batch_size=1,
+                              cancel=lambda: calls.append(1) or len(calls) > 2)
+    assert net.calls == 2

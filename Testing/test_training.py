@@ -1,0 +1,89 @@
+"""Training: synthetic tumours, samples with missing sequences, and a loop that resumes exactly."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from gliomaai.models.card import read_card, sha256_of
+from gliomaai.models.network import DEFAULT_SEGMENTER
+from gliomaai.phantom import make_phantom
+from gliomaai.training.augment import drop_sequences, training_sample
+from gliomaai.training.data import TrainingCase, prepare
+from gliomaai.training.synthetic_tumours import insert_tumour
+from gliomaai.training.train import TrainConfig, split, train
+
+from helpers import write
+
+SMALL = {"class": "SegResNet", "params": {**DEFAULT_SEGMENTER["params"], "init_filters": 8}}
+
+
+@pytest.fixture(scope="module")
+def training_case():
+    case = make_phantom((40, 56, 56), seed=2)
+    from gliomaai.segmentation.preprocess import model_input, region_targets
+
+    model = model_input(case, 4.0)
+    return TrainingCase("phantom", model.channels, region_targets(case, model), np.any(model.channels != 0, 0), "expert")
+
+
+def test_an_inserted_tumour_is_nested_new_and_has_glioma_contrast(training_case):
+    rng = np.random.default_rng(5)
+    channels, targets = insert_tumour(training_case.channels, training_case.targets, training_case.brain, rng)
+    new = (targets[0] > 0) & (training_case.targets[0] == 0)
+    assert new.sum() > 20
+    assert not (targets[1] & ~targets[0]).any() and not (targets[2] & ~targets[1]).any()
+    edema = new & (targets[1] == 0)
+    assert channels[3][edema].mean() > training_case.channels[3][edema].mean()  # brighter on FLAIR
+    assert np.array_equal(channels[:, ~new & (targets[0] == 0)][:, :10], training_case.channels[:, ~new & (targets[0] == 0)][:, :10])
+
+
+def test_samples_keep_at_least_one_sequence_and_often_all(training_case):
+    rng = np.random.default_rng(0)
+    kept = [tuple(np.any(drop_sequences(training_case.channels, rng) != 0, axis=(1, 2, 3))) for _ in range(200)]
+    assert all(any(k) for k in kept)
+    assert 0.4 < sum(all(k) for k in kept) / 200 < 0.6
+    assert (False, True, False, True) in kept  # FLAIR + T1c alone, as in the BraTS 2013 cases
+    x, y = training_sample(training_case, rng, patch=(16, 16, 16))
+    assert x.shape == (4, 16, 16, 16) and y.shape == (3, 16, 16, 16) and x.dtype == np.float32
+
+
+def test_folds_hold_out_every_case_once():
+    cases = [f"c{i}" for i in range(16)]
+    held = [split(cases, 4, fold)[1] for fold in range(4)]
+    assert sorted(sum(held, [])) == sorted(cases) and all(len(h) == 4 for h in held)
+    train_cases, held_out = split(cases, 4, 1)
+    assert not set(train_cases) & set(held_out)
+
+
+@pytest.fixture
+def data_folder(tmp_path, monkeypatch):
+    """Two labelled phantom cases laid out as ../shared/data is (manifest and folders)."""
+    monkeypatch.setenv("GLIOMAAI_CACHE", str(tmp_path / "cache"))
+    manifest = {"cases": {}}
+    for index in range(2):
+        name = f"brats18-phantom-{index}"
+        case = make_phantom((32, 40, 40), seed=index)
+        for sequence in case.present:
+            write(case.images[sequence], tmp_path / "data" / name / f"{sequence}.nii.gz")
+        write(case.labels, tmp_path / "data" / name / "seg.nii.gz")
+        manifest["cases"][name] = {"sequences": {s: f"{s}.nii.gz" for s in case.present},
+                                   "labels": {"expert": {"file": "seg.nii.gz", "kind": "expert", "convention": "brats2023"}}}
+    (tmp_path / "data" / "manifest.json").write_text(json.dumps(manifest))
+    return tmp_path / "data"
+
+
+def test_training_resumes_exactly_where_it_stopped(data_folder, tmp_path):
+    torch.set_num_threads(1)
+    common = dict(data=str(data_folder), batch=1, patch=(16, 16, 16), silver=False, spacing_mm=4.0,
+                  architecture=SMALL, checkpoint_every=1, warmup=2)
+    straight = read_card(train(TrainConfig(out=str(tmp_path / "a"), steps=4, **common), progress=False))
+    assert train(TrainConfig(out=str(tmp_path / "b"), steps=4, **common), progress=False, until=2) is None
+    resumed = read_card(train(TrainConfig(out=str(tmp_path / "b"), steps=4, **common), progress=False))
+    a = torch.load(straight.weights_path, weights_only=True)
+    b = torch.load(resumed.weights_path, weights_only=True)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert resumed.sha256 == sha256_of(resumed.weights_path)
+    assert resumed.training["steps"] == 4 and len((tmp_path / "b" / "log.csv").read_text().splitlines()) == 5
+    assert prepare(data_folder, "brats18-phantom-0", 4.0).channels.shape[0] == 4
