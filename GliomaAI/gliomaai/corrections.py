@@ -5,7 +5,8 @@ A correction record is a folder of its own, never reused or overwritten:
     <corrections folder>/<case>-<UTC time>[-<n>]/
         corrected.nii.gz   the corrected labels, canonical (0, 1 NETC, 2 SNFH, 3 ET), uint8
         model.nii.gz       the model's labels as the model gave them, canonical, same grid
-        images/<seq>.nii.gz  the sequences the model saw (t1n, t1c, t2w, t2f; those present)
+        images/<seq>.nii.gz  the sequences the model saw (t1n, t1c, t2w, t2f; those present;
+                           '<seq>-synthetic.nii.gz' for a synthesised one)
         record.json        who/what/when, the comparison (Dice, mL added and removed), sha256 of every file
 
 The images are copied into the record, not referenced by path: a volume in a Slicer scene often
@@ -153,9 +154,10 @@ def save_correction(folder, case_name: str, corrected_labels, model_labels, prov
         if sequence in images:
             image = sitk.Image(images[sequence])
             image.CopyInformation(corrected)  # float noise of the header only: checked above
-            if sequence in synthetic:
-                image.SetMetaData("descrip", "SYNTHETIC - not for clinical reading")
             relative = f"{IMAGES}/{sequence}.nii.gz"
+            if sequence in synthetic:  # marked in its name and header, as gliomaai.imageio reads them
+                image.SetMetaData("ITK_FileNotes", "SYNTHETIC - not for clinical reading")  # NIfTI descrip
+                relative = f"{IMAGES}/{sequence}-synthetic.nii.gz"
             sitk.WriteImage(image, str(path / relative), useCompression=True)
             files["images"][sequence] = relative
     sha256 = {CORRECTED: _sha256(path / CORRECTED), MODEL: _sha256(path / MODEL),

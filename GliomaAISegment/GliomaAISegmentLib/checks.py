@@ -1,16 +1,26 @@
-"""Checks of GliomaAISegment's logic, shared by pytest and the Slicer self-test (see GliomaAILib.checks)."""
+"""Checks of GliomaAISegment's logic, shared by pytest and the Slicer self-test (see GliomaAILib.checks).
 
+The model checks run a tiny model with random weights (write_tiny_model): what is checked is
+the plumbing (nodes, provenance, corrections, cancel), which does not depend on the model
+being any good, and it runs in about a second per case on a CPU.
+"""
+
+import json
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import SimpleITK as sitk
 
 from gliomaai import labels as label_conventions
+from gliomaai.errors import GliomaAIError
 from GliomaAILib import samples
+from GliomaAILib.case_nodes import ROLE_ATTRIBUTE, case_to_nodes
 from GliomaAILib.checks import check_segments
 from GliomaAILib.segmentation_nodes import labels_to_segmentation, segmentation_to_labels
-from GliomaAILib.volumes import add_volume_node
+from GliomaAILib.volumes import add_volume_node, node_to_image
 
+from . import correction_nodes, segmentation_run
 from .label_files import export_label_file, load_label_file
 
 
@@ -41,9 +51,312 @@ def check_label_file_round_trip(scene, case, path, convention: str, guess: bool 
     return loaded
 
 
+# Model runs ----------------------------------------------------------------------------------------
+
+def write_tiny_model(folder, spacing_mm: float = 2.0, seed: int = 0, required=(), version: str = "0.1") -> Path:
+    """A model card and random weights of the default architecture in `folder`; the card's path."""
+    import torch
+
+    from gliomaai.models.card import ModelCard, sha256_of
+    from gliomaai.models.network import DEFAULT_SEGMENTER, build_network
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(seed)
+    weights = folder / "model.pt"
+    torch.save(build_network(DEFAULT_SEGMENTER).state_dict(), weights)
+    card = ModelCard(name="tiny-random", version=version, task="segmentation", architecture=DEFAULT_SEGMENTER,
+                     weights=weights.name, sha256=sha256_of(weights),
+                     input={"sequences": ["t1n", "t1c", "t2w", "t2f"], "spacing_mm": spacing_mm,
+                            "required": list(required)},
+                     output={"regions": ["WT", "TC", "ET"], "activation": "sigmoid", "threshold": 0.5},
+                     notes=["Random weights, for tests only."])
+    return card.save(folder / "model.json")
+
+
+def cpu_engine():
+    from gliomaai.inference.engine import InferenceEngine
+
+    return InferenceEngine("cpu")
+
+
+def _expected_volumes(labels: np.ndarray, spacing) -> dict:
+    voxel_ml = float(np.prod(spacing)) / 1000.0
+    values = {"NETC": (1,), "SNFH": (2,), "ET": (3,), "WT": (1, 2, 3), "TC": (1, 3)}
+    return {r: int(np.isin(labels, v).sum()) * voxel_ml for r, v in values.items()}
+
+
+def _scene_node_ids(scene) -> set:
+    return {scene.GetNthNode(i).GetID() for i in range(scene.GetNumberOfNodes())}
+
+
+def check_model_run(scene, volumes_by_sequence: dict, model, engine=None, tta: bool = False):
+    """A run adds a new segmentation (NETC, SNFH, ET, terminology), provenance, model labels, uncertainty, volumes."""
+    from gliomaai.models.card import read_card
+
+    chosen = {s: n for s, n in volumes_by_sequence.items() if n is not None}
+    progress = []
+    before = _scene_node_ids(scene)
+    nodes = segmentation_run.run_segmentation(scene, volumes_by_sequence, model, "cpu", tta,
+                                              progress=lambda f, m: progress.append((f, m)),
+                                              engine=engine or cpu_engine())
+    segmentation = nodes.segmentation
+    assert segmentation.GetID() not in before, "an existing node was reused"
+    check_segments(segmentation)
+    assert segmentation.GetAttribute(ROLE_ATTRIBUTE) == segmentation_run.MODEL_ROLE
+    assert segmentation_run.is_model_segmentation(segmentation)
+    card = read_card(model)
+    made = segmentation_run.provenance(segmentation)
+    assert made["model"] == card.name and made["model_version"] == card.version, made
+    assert made["model_sha256"] == card.sha256 and made["device"] == "cpu" and made["tta"] is tta, made
+    assert made["sequences"] == list(chosen), f"sequences {made['sequences']} != {list(chosen)}"
+    assert datetime.fromisoformat(made["time"]).tzinfo is not None, made["time"]
+    assert progress and progress[-1][0] == 1.0 and all(0 <= f <= 1 for f, _ in progress), progress[-3:]
+    assert segmentation_run.input_volumes(segmentation) == chosen
+    reference = next(iter(chosen.values()))
+    assert nodes.reference is reference
+    # The hidden model output equals what the segmentation holds before anyone edits it.
+    model_labels = segmentation_run.model_labels_array(segmentation)
+    assert nodes.model_labels.GetHideFromEditors(), "the model output must stay out of selectors and editors"
+    assert np.array_equal(segmentation_to_labels(segmentation, reference), model_labels), "segments != model output"
+    assert model_labels.dtype == np.uint8 and set(np.unique(model_labels)) <= {0, 1, 2, 3}
+    spacing = reference.GetSpacing()
+    expected = _expected_volumes(model_labels, spacing)
+    rows = segmentation_run.table_rows(nodes.volumes)
+    assert list(rows) == list(segmentation_run.VOLUME_ROWS), list(rows)
+    for region, value in expected.items():
+        assert abs(float(rows[region][0]) - value) < 1e-3 + 1e-6 * value, f"{region}: {rows[region][0]} != {value}"
+    uncertainty = node_to_image(nodes.uncertainty)
+    reference_image = node_to_image(reference)
+    assert uncertainty.GetSize() == reference_image.GetSize()
+    assert np.allclose(uncertainty.GetOrigin(), reference_image.GetOrigin(), atol=1e-6)
+    values = sitk.GetArrayViewFromImage(uncertainty)
+    assert values.dtype == np.float32 and values.min() >= 0 and values.max() <= 1, (values.min(), values.max())
+    return nodes
+
+
+def edit_like_the_editor(segmentation_node, reference_node) -> np.ndarray:
+    """Erase every segment in a slab (where the model found most tumour) and paint a block of ET, as a
+    person would with the Segment Editor's Erase and Paint; the canonical labels that must result.
+    """
+    from slicer.util import arrayFromSegmentBinaryLabelmap, updateSegmentBinaryLabelmapFromArray
+
+    model = segmentation_to_labels(segmentation_node, reference_node)
+    shape = model.shape
+    tumour_per_slice = (model > 0).sum(axis=(1, 2))
+    z = int(np.argmax(tumour_per_slice)) if tumour_per_slice.any() else shape[0] // 2
+    slab = np.zeros(shape, dtype=bool)
+    slab[max(0, z - 1):z + 2] = True
+    block = np.zeros(shape, dtype=bool)
+    centre = [n // 3 for n in shape]
+    block[centre[0]:centre[0] + 3, centre[1]:centre[1] + 4, centre[2]:centre[2] + 4] = True
+    for tumour_class in label_conventions.CLASSES:  # erase
+        mask = (model == tumour_class.value) & ~slab
+        updateSegmentBinaryLabelmapFromArray(mask.astype(np.uint8), segmentation_node, tumour_class.name,
+                                             reference_node)
+    et = (segmentation_to_labels(segmentation_node, reference_node) == label_conventions.ET) | block  # paint
+    updateSegmentBinaryLabelmapFromArray(et.astype(np.uint8), segmentation_node, "ET", reference_node)
+    expected = model.copy()
+    expected[slab] = 0
+    expected[block] = label_conventions.ET
+    painted = arrayFromSegmentBinaryLabelmap(segmentation_node, "ET", reference_node)
+    assert np.array_equal(painted > 0, expected == label_conventions.ET), "the painted ET segment differs"
+    assert np.array_equal(segmentation_to_labels(segmentation_node, reference_node), expected), "edit not applied"
+    return expected
+
+
+def check_rerun_keeps_edits(scene, volumes_by_sequence: dict, model, engine=None):
+    """A second run makes a second set of nodes (a counter in the name) and leaves the edited first one as it is."""
+    engine = engine or cpu_engine()
+    first = segmentation_run.run_segmentation(scene, volumes_by_sequence, model, "cpu", engine=engine)
+    edited = edit_like_the_editor(first.segmentation, first.reference)
+    first_model = segmentation_run.model_labels_array(first.segmentation)
+    second = segmentation_run.run_segmentation(scene, volumes_by_sequence, model, "cpu", engine=engine)
+    ids = {n.GetID() for n in (first.segmentation, first.model_labels, first.uncertainty, first.volumes)}
+    assert not ids & {n.GetID() for n in (second.segmentation, second.model_labels, second.uncertainty, second.volumes)}
+    assert second.segmentation.GetName() != first.segmentation.GetName()
+    assert "(2)" in second.segmentation.GetName(), second.segmentation.GetName()  # "<case> GliomaAI (2) ..."
+    assert first.segmentation.GetScene() is scene, "the edited segmentation was removed"
+    assert np.array_equal(segmentation_to_labels(first.segmentation, first.reference), edited), "the edits were lost"
+    assert np.array_equal(segmentation_run.model_labels_array(first.segmentation), first_model)
+    assert np.array_equal(segmentation_run.model_labels_array(second.segmentation), first_model), \
+        "the same model on the same images gave another output"
+    return first, second
+
+
+def _expected_comparison(model: np.ndarray, corrected: np.ndarray, spacing) -> dict:
+    """Dice, mL, mL added and removed per class/region, computed here from scratch."""
+    voxel_ml = float(np.prod(spacing)) / 1000.0
+    values = {"NETC": (1,), "SNFH": (2,), "ET": (3,), "WT": (1, 2, 3), "TC": (1, 3)}
+    out = {}
+    for region, v in values.items():
+        m, c = np.isin(model, v), np.isin(corrected, v)
+        total = int(m.sum()) + int(c.sum())
+        out[region] = {"dice": 1.0 if total == 0 else 2.0 * int((m & c).sum()) / total,
+                       "model_ml": int(m.sum()) * voxel_ml, "corrected_ml": int(c.sum()) * voxel_ml,
+                       "added_ml": int((c & ~m).sum()) * voxel_ml, "removed_ml": int((m & ~c).sum()) * voxel_ml}
+    return out
+
+
+def check_correction_saved(scene, volumes_by_sequence: dict, model, folder, engine=None):
+    """Edit, save: a new record folder with the corrected and model labels, the images, and right figures;
+    a second save makes another folder and leaves the first as it was.
+    """
+    from gliomaai import corrections
+    from gliomaai.models.card import sha256_of
+
+    folder = Path(folder)
+    nodes = segmentation_run.run_segmentation(scene, volumes_by_sequence, model, "cpu", engine=engine or cpu_engine())
+    model_labels = segmentation_run.model_labels_array(nodes.segmentation)
+    corrected = edit_like_the_editor(nodes.segmentation, nodes.reference)
+    saved = correction_nodes.save_correction_from_scene(scene, nodes.segmentation, folder)
+    assert saved.path.parent == folder and saved.path.is_dir(), saved.path
+    chosen = {s: n for s, n in volumes_by_sequence.items() if n is not None}
+    synthetic = segmentation_run.synthetic_inputs(chosen)
+    expected_files = {"record.json", "corrected.nii.gz", "model.nii.gz",
+                      *(f"images/{s}{'-synthetic' if s in synthetic else ''}.nii.gz" for s in chosen)}
+    present = {str(p.relative_to(saved.path)) for p in saved.path.rglob("*") if p.is_file()}
+    assert present == expected_files, f"record files {sorted(present)}"
+    record = json.loads((saved.path / "record.json").read_text())
+    assert record == saved.record
+    reference_image = node_to_image(nodes.reference)
+    written = sitk.ReadImage(str(saved.path / "corrected.nii.gz"))
+    assert np.array_equal(sitk.GetArrayFromImage(written), corrected), "corrected.nii.gz differs from the edit"
+    assert np.allclose(written.GetOrigin(), reference_image.GetOrigin(), atol=1e-4)
+    assert np.allclose(written.GetDirection(), reference_image.GetDirection(), atol=1e-6)
+    assert np.array_equal(sitk.GetArrayFromImage(sitk.ReadImage(str(saved.path / "model.nii.gz"))), model_labels)
+    for sequence, node in chosen.items():
+        image = sitk.ReadImage(str(saved.path / record["files"]["images"][sequence]))
+        assert np.array_equal(sitk.GetArrayFromImage(image), sitk.GetArrayFromImage(node_to_image(node))), sequence
+    made = segmentation_run.provenance(nodes.segmentation)
+    assert record["case"] == nodes.segmentation.GetAttribute("GliomaAI.Case")
+    for key in ("model", "model_version", "model_sha256", "device", "tta", "sequences", "time"):
+        assert record["model"][key] == made[key], f"{key}: {record['model'][key]} != {made[key]}"
+    assert record["conventions"]["labels"] == "brats2023"
+    assert record["conventions"]["values"] == {"0": "background", "1": "NETC", "2": "SNFH", "3": "ET"}
+    assert record["sha256"]["corrected.nii.gz"] == sha256_of(saved.path / "corrected.nii.gz")
+    expected = _expected_comparison(model_labels, corrected, reference_image.GetSpacing())
+    for region, figures in expected.items():
+        for key, value in figures.items():
+            assert abs(record["comparison"][region][key] - value) < 1e-5, \
+                f"{region} {key}: {record['comparison'][region][key]} != {value}"
+    assert record["comparison"]["changed_voxels"] == int((model_labels != corrected).sum())
+    rows = segmentation_run.table_rows(saved.comparison)
+    assert abs(float(rows["WT"][0]) - expected["WT"]["dice"]) < 1e-5, rows["WT"]
+    # A second save: a new folder; the first record unchanged.
+    first_hashes = {p.name: sha256_of(p) for p in saved.path.rglob("*") if p.is_file()}
+    again = correction_nodes.save_correction_from_scene(scene, nodes.segmentation, folder)
+    assert again.path != saved.path and again.path.parent == folder, again.path
+    assert {p.name: sha256_of(p) for p in saved.path.rglob("*") if p.is_file()} == first_hashes, "first record changed"
+    assert corrections.list_corrections(folder)[-2:] == sorted([saved.path, again.path])
+    back = corrections.read_correction(again.path)
+    assert np.array_equal(sitk.GetArrayFromImage(back.corrected), corrected)
+    return saved, again
+
+
+def check_cancel_adds_nothing(scene, volumes_by_sequence: dict, model, engine=None):
+    """cancel() True: Cancelled, in the foreground and in the background, and no node added."""
+    from gliomaai.inference.engine import Cancelled
+
+    engine = engine or cpu_engine()
+    before = _scene_node_ids(scene)
+    try:
+        segmentation_run.run_segmentation(scene, volumes_by_sequence, model, "cpu", cancel=lambda: True, engine=engine)
+    except Cancelled:
+        pass
+    else:
+        raise AssertionError("cancel() returned True, yet the run finished")
+    background = segmentation_run.BackgroundSegmentation(
+        segmentation_run.prepare_run(volumes_by_sequence, model, "cpu", engine=engine))
+    background.cancel()  # before the first window: the worker stops there
+    background.start()
+    assert background.job.wait(120), "the cancelled job did not end"
+    try:
+        background.finish(scene)
+    except Cancelled:
+        pass
+    else:
+        raise AssertionError("the cancelled background run finished")
+    assert _scene_node_ids(scene) == before, "a cancelled run added nodes"
+
+
+def check_background_run(scene, volumes_by_sequence: dict, model, engine=None):
+    """Apply as the panel does it: prepared here, segmented in a worker thread, added here once done."""
+    import time
+
+    run = segmentation_run.prepare_run(volumes_by_sequence, model, "cpu", engine=engine or cpu_engine())
+    background = segmentation_run.BackgroundSegmentation(run).start()
+    seen = []
+    deadline = time.monotonic() + 120
+    while not background.done:  # what the panel's QTimer does
+        seen.append(background.progress[0])
+        assert time.monotonic() < deadline, "the background run did not end"
+        time.sleep(0.01)
+    nodes = background.finish(scene)
+    assert background.progress == (1.0, "done"), background.progress
+    assert seen == sorted(seen), "progress went backwards"
+    check_segments(nodes.segmentation)
+    return nodes
+
+
+def check_input_errors(scene, case, folder):
+    """No volume, one node twice, volumes of two grids, a model that needs a sequence not given, no model."""
+    nodes = case_to_nodes(scene, case)
+    model = write_tiny_model(Path(folder) / "needs-t1c-t2f", required=("t1c", "t2f"))
+
+    def refused(volumes, match, model=model):
+        try:
+            segmentation_run.prepare_run(volumes, model, "cpu")
+        except GliomaAIError as error:
+            assert match in str(error), f"'{match}' not in: {error}"
+            return str(error)
+        raise AssertionError(f"accepted {sorted(volumes)}")
+
+    refused({}, "No input volume")
+    refused({s: None for s in nodes.volumes}, "No input volume")
+    refused({"t1c": nodes.volumes["t1c"], "t2f": nodes.volumes["t1c"]}, "chosen as both")
+    other_grid = next(g for g in samples.GRIDS if samples.GRIDS[g][0] != case.reference.GetSpacing())
+    stranger = add_volume_node(scene, samples.image_on_grid(sitk.GetArrayFromImage(case.images["t2f"]), other_grid),
+                               "another grid")
+    refused({"t1c": nodes.volumes["t1c"], "t2f": stranger}, "is not on the voxel grid")
+    refused({"t1c": nodes.volumes["t1c"]}, "needs t2f")
+    refused({"t1c": nodes.volumes["t1c"]}, "No model", model=Path(folder) / "no-such-model")
+    not_a_model = labels_to_segmentation(scene, case.label_array(), nodes.reference, name="hand-made")
+    try:
+        correction_nodes.save_correction_from_scene(scene, not_a_model, folder)
+    except GliomaAIError as error:
+        assert "not made by a GliomaAI model" in str(error), error
+    else:
+        raise AssertionError("a hand-made segmentation was saved as a correction")
+
+
+def run_model_checks(scene, folder, log=print) -> None:
+    """The model-run checks on the sample grids, with a tiny random model written into `folder`."""
+    folder = Path(folder)
+    model = write_tiny_model(folder / "tiny-model")
+    engine = cpu_engine()
+    for grid in samples.GRIDS:
+        log(f"GliomaAISegment model run on the '{grid}' grid")
+        nodes = case_to_nodes(scene, samples.sample_case(grid, name=f"run-{grid}"))
+        check_model_run(scene, nodes.volumes, model, engine)
+    nodes = case_to_nodes(scene, samples.sample_case("oblique", name="subset"))
+    log("GliomaAISegment model run on a subset of sequences, with TTA")
+    check_model_run(scene, {"t1c": nodes.volumes["t1c"], "t2f": nodes.volumes["t2f"]}, model, engine, tta=True)
+    log("GliomaAISegment re-run keeps edits")
+    check_rerun_keeps_edits(scene, nodes.volumes, model, engine)
+    log("GliomaAISegment correction records")
+    check_correction_saved(scene, nodes.volumes, model, folder / "corrections", engine)
+    log("GliomaAISegment cancel and background runs")
+    check_cancel_adds_nothing(scene, nodes.volumes, model, engine)
+    check_background_run(scene, nodes.volumes, model, engine)
+    log("GliomaAISegment input errors")
+    check_input_errors(scene, samples.sample_case("anisotropic", name="errors"), folder / "errors")
+
+
 def run_all(scene, folder, log=print) -> None:
     """Every check above on every sample grid and convention: what the Slicer self-test runs."""
     folder = Path(folder)
+    run_model_checks(scene, folder / "model-checks", log)
     for grid in samples.GRIDS:
         case = samples.sample_case(grid)
         log(f"GliomaAISegment checks on the '{grid}' grid")

@@ -22,7 +22,6 @@ Nodes made per run, all referenced from the segmentation node:
 - a table of the subregion volumes (mL).
 """
 
-import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -47,7 +46,7 @@ VOLUMES_ROLE = "volumes"
 MODEL_LABELS_REFERENCE = "GliomaAI.ModelLabels"
 UNCERTAINTY_REFERENCE = "GliomaAI.Uncertainty"
 VOLUMES_REFERENCE = "GliomaAI.Volumes"
-INPUT_REFERENCE = "GliomaAI.Input"  # one per sequence the model saw, in SEQUENCES order
+INPUT_REFERENCE = "GliomaAI.Input."  # + sequence: the volume the model saw as that sequence
 # Provenance attributes of the segmentation node: attribute -> (key of provenance(), type).
 PROVENANCE = {
     "GliomaAI.Model": ("model", str),
@@ -115,7 +114,7 @@ def _checked_inputs(volumes_by_sequence: dict) -> dict:
 
 def case_from_volumes(volumes_by_sequence: dict, case_name: str | None = None):
     """A Case of the chosen volumes ({sequence: node or None}); they must share one voxel grid."""
-    from GliomaAILib.case_nodes import nodes_to_case
+    from gliomaai.case import Case
 
     chosen = _checked_inputs(volumes_by_sequence)
     images = {s: node_to_image(n) for s, n in chosen.items()}
@@ -128,9 +127,11 @@ def case_from_volumes(volumes_by_sequence: dict, case_name: str | None = None):
                 f"{chosen[first].GetName()} ({first}: {grid.describe()}).",
                 "Choose volumes of one case on one grid, or register and resample them onto one first "
                 "(for example with the General Registration (BRAINS) module).")
-    name = case_name or case_of_node(chosen[first]) or chosen[first].GetName()
-    case = nodes_to_case(CaseNodes(name, chosen))
-    case.images = images if False else case.images  # nodes_to_case read the same voxels
+        image.CopyInformation(images[first])  # float noise of the header only: checked above
+    case = Case(case_name or case_of_node(chosen[first]) or chosen[first].GetName(), images,
+                synthetic=synthetic_inputs(chosen),
+                sources={s: f"scene node {n.GetName()}" for s, n in chosen.items()})
+    case.check_grid()
     return case
 
 
@@ -187,8 +188,9 @@ class SegmentationRun:
                            (uncertainty, UNCERTAINTY_ROLE), (volumes, VOLUMES_ROLE)):
             node.SetAttribute(CASE_ATTRIBUTE, self.case.name)
             node.SetAttribute(ROLE_ATTRIBUTE, role)
+        provenance = self.provenance(result)
         for attribute, (key, _) in PROVENANCE.items():
-            value = self.provenance(result)[key]
+            value = provenance[key]
             text = ",".join(value) if isinstance(value, list) else ("1" if value is True else "0" if value is False
                                                                    else str(value))
             for node in (segmentation, model_labels, uncertainty, volumes):
@@ -199,9 +201,8 @@ class SegmentationRun:
         segmentation.SetNodeReferenceID(MODEL_LABELS_REFERENCE, model_labels.GetID())
         segmentation.SetNodeReferenceID(UNCERTAINTY_REFERENCE, uncertainty.GetID())
         segmentation.SetNodeReferenceID(VOLUMES_REFERENCE, volumes.GetID())
-        for sequence in SEQUENCES:
-            if sequence in self.input_nodes:
-                segmentation.AddNodeReferenceID(INPUT_REFERENCE, self.input_nodes[sequence].GetID())
+        for sequence, node in self.input_nodes.items():
+            segmentation.SetNodeReferenceID(INPUT_REFERENCE + sequence, node.GetID())
         return SegmentationNodes(segmentation, model_labels, uncertainty, volumes, self.reference)
 
 
@@ -316,18 +317,9 @@ def model_nodes(segmentation_node) -> SegmentationNodes:
 
 
 def input_volumes(segmentation_node) -> dict:
-    """{sequence: volume node} the model saw, from the segmentation node's references."""
-    out = {}
-    for index in range(segmentation_node.GetNumberOfNodeReferences(INPUT_REFERENCE)):
-        node = segmentation_node.GetNthNodeReference(INPUT_REFERENCE, index)
-        if node is not None:
-            out[node.GetAttribute(SEQUENCE_ATTRIBUTE) or _sequence_by_position(segmentation_node, index)] = node
-    return out
-
-
-def _sequence_by_position(segmentation_node, index: int) -> str:
-    sequences = provenance(segmentation_node).get("sequences", [])
-    return sequences[index] if index < len(sequences) else f"input{index}"
+    """{sequence: volume node} the model saw, from the segmentation node's references (those still in the scene)."""
+    nodes = {s: segmentation_node.GetNodeReference(INPUT_REFERENCE + s) for s in SEQUENCES}
+    return {s: n for s, n in nodes.items() if n is not None}
 
 
 def synthetic_inputs(nodes: dict) -> set:
@@ -341,5 +333,34 @@ def model_labels_array(segmentation_node) -> np.ndarray:
     return np.array(arrayFromVolume(model_nodes(segmentation_node).model_labels), copy=True)
 
 
-def elapsed(since: float) -> float:
-    return round(time.perf_counter() - since, 2)
+class BackgroundSegmentation:
+    """The panel's Apply: prepare here, segment in a worker thread, add to the scene when done.
+
+    start() and finish() run on the main thread; in between, poll `progress` and `done` (a
+    qt.QTimer in the panel, a loop in tests); cancel() stops the model at its next window.
+    """
+
+    def __init__(self, run: SegmentationRun):
+        from .worker import BackgroundJob
+
+        self.run = run
+        self.job = BackgroundJob(run.segment, name=f"GliomaAI segmentation of {run.case.name}")
+
+    def start(self) -> "BackgroundSegmentation":
+        self.job.start()
+        return self
+
+    @property
+    def progress(self) -> tuple:
+        return self.job.progress
+
+    @property
+    def done(self) -> bool:
+        return self.job.done
+
+    def cancel(self) -> None:
+        self.job.cancel()
+
+    def finish(self, scene) -> SegmentationNodes:
+        """The new nodes; raises the worker's error (Cancelled if cancelled), adding nothing then."""
+        return self.run.add_to_scene(scene, self.job.result())

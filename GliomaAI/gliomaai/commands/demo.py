@@ -6,9 +6,12 @@ from tqdm import tqdm
 
 from ..case import load_case
 from ..imageio import SYNTHETIC_MARK, write_image
+from ..metrics import segmentation_metrics
 from ..phantom import PHANTOM_NAME, make_phantom
 from ..report import SYNTHETIC_WARNING, case_montage
+from ..segmentation.segmenter import segment_case
 from ..summary import case_summary, format_summary
+from .segment import OUTPUTS, write_segmentation
 from .output import to_json
 
 
@@ -34,9 +37,26 @@ def write_case(case, folder: Path) -> Path:
     return folder
 
 
+def segment_step(case, out: Path) -> str:
+    """Segment the phantom with the default model, score it against the phantom's own labels."""
+    result = segment_case(case, "default")
+    folder = out / "segmentation"
+    for name in OUTPUTS:  # the demo's own output: a rerun replaces it
+        (folder / name).unlink(missing_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_segmentation(result, case, folder, "brats2023")
+    scores = segmentation_metrics(result.labels_array(), case.label_array(), case.reference.GetSpacing())
+    (folder / "scores.json").write_text(to_json(scores) + "\n")
+    table = "\n".join(f"| {r} | {v['dice']:.3f} | {v['hd95']:.1f} | {v['volume_pred_ml']:.1f} | {v['volume_ref_ml']:.1f} |"
+                      for r, v in scores.items())
+    return (f"## Segmentation ({result.model} {result.model_version}, {result.seconds:.1f} s on {result.device})\n\n"
+            f"![segmentation](segmentation/segmentation.png)\n\n"
+            "| region | Dice | HD95 (mm) | predicted mL | phantom mL |\n|---|---|---|---|---|\n" + table + "\n")
+
+
 def run(args) -> int:
     out = Path(args.out)
-    steps = tqdm(total=3, desc="demo", unit="step")
+    steps = tqdm(total=4, desc="demo", unit="step")
     steps.set_postfix_str("phantom")
     phantom = make_phantom(tuple(args.size))
     case_folder = write_case(phantom, out / PHANTOM_NAME)
@@ -45,12 +65,15 @@ def run(args) -> int:
     case = load_case(case_folder, label_convention="brats2023")
     summary = case_summary(case)
     steps.update()
+    steps.set_postfix_str("segment")
+    segmentation = segment_step(case, out)
+    steps.update()
     steps.set_postfix_str("report")
     montage = case_montage(case, out / f"{PHANTOM_NAME}-montage.png")
     (out / "report.json").write_text(to_json(summary))
     (out / "report.md").write_text(
         f"# GliomaAI demo\n\n**{SYNTHETIC_WARNING}**: the input is the built-in phantom.\n\n"
-        f"![montage]({montage.name})\n\n```\n{format_summary(summary)}\n```\n")
+        f"![montage]({montage.name})\n\n```\n{format_summary(summary)}\n```\n\n{segmentation}")
     steps.update()
     steps.close()
     print(format_summary(summary))
