@@ -1,13 +1,14 @@
-"""GliomaAISegment: glioma segmentations in and out of the scene, in any label convention.
+"""GliomaAISegment: segment a glioma with a GliomaAI model, correct it, save the correction; label maps in and out.
 
 Thin module: the widget binds the panel to a parameter node and calls the logic; the logic
-hands slicer.mrmlScene to GliomaAISegmentLib (Qt-free, tested with pytest).
+hands slicer.mrmlScene to GliomaAISegmentLib (Qt-free, tested with pytest). The model runs in a
+worker thread (GliomaAISegmentLib.worker) that the panel polls with a QTimer, so Slicer stays
+usable; the scene is only changed on the GUI thread, once the model is done.
 """
 
 import tempfile
 from pathlib import Path
 from typing import Annotated
-
 
 import slicer
 from slicer import vtkMRMLScalarVolumeNode, vtkMRMLSegmentationNode
@@ -16,9 +17,14 @@ from slicer.parameterNodeWrapper import Choice, Default, parameterNodeWrapper
 from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoadableModuleLogic,
                                            ScriptedLoadableModuleTest, ScriptedLoadableModuleWidget)
 
+from gliomaai.inference.engine import DEVICES
 from gliomaai.labels import CANONICAL, CONVENTIONS
+from gliomaai.sequences import SEQUENCES
+from GliomaAILib import dependencies
 from GliomaAILib.parameter_node_widget import ParameterNodeWidgetMixin
-from GliomaAISegmentLib import label_files
+from GliomaAISegmentLib import correction_nodes, display, label_files, segmentation_run
+
+POLL_MS = 100  # how often the panel looks at the running model
 
 
 class GliomaAISegment(ScriptedLoadableModule):
@@ -29,49 +35,204 @@ class GliomaAISegment(ScriptedLoadableModule):
         self.parent.dependencies = ["GliomaAI"]
         self.parent.contributors = ["GliomaAI developers"]
         self.parent.helpText = _(
-            "Load a glioma label map (BraTS 2023, 2017-2021, 2013/2015, AURORA or binary labels) as a segmentation "
-            "with segments NETC, SNFH and ET on a case's volume, and export a segmentation to a label map in any of "
-            "these conventions. The label map must be on the volume's voxel grid. Research software, not a medical "
-            "device.")
+            "Segment a glioma (NETC, SNFH, ET) from any of T1, T1c, T2 and FLAIR with a GliomaAI model, in the "
+            "background. Each run makes a new segmentation with the model's provenance, an uncertainty map and a "
+            "table of volumes; earlier results and their edits are never overwritten. Correct a result in the "
+            "Segment Editor and save the correction: the corrected and original labels and the images go into a "
+            "new record folder, with Dice and volumes added and removed, for `gliomaai finetune`. Label maps in "
+            "BraTS 2023, 2017-2021, 2013/2015, AURORA or binary labels load and export here too. Research "
+            "software, not a medical device.")
         self.parent.acknowledgementText = _(
-            "Built on 3D Slicer's Segmentations module. Label conventions follow the BraTS challenges.")
+            "Built on 3D Slicer's Segmentations and Segment Editor modules, MONAI and PyTorch. Label conventions "
+            "follow the BraTS challenges.")
 
 
 @parameterNodeWrapper
 class GliomaAISegmentParameterNode:
     referenceVolume: vtkMRMLScalarVolumeNode
+    t1nVolume: vtkMRMLScalarVolumeNode
+    t1cVolume: vtkMRMLScalarVolumeNode
+    t2wVolume: vtkMRMLScalarVolumeNode
+    t2fVolume: vtkMRMLScalarVolumeNode
+    modelPath: Path
+    device: Annotated[str, Choice(list(DEVICES)), Default("auto")]
+    tta: bool = False
     segmentation: vtkMRMLSegmentationNode
+    showUncertainty: bool = False
+    correctionsFolder: Path
     convention: Annotated[str, Choice(list(CONVENTIONS)), Default(CANONICAL)]
     guessConvention: bool = True
     labelFile: Path
     exportFile: Path
 
 
+def _given(path) -> bool:
+    return path is not None and str(path) not in ("", ".")
+
+
 class GliomaAISegmentWidget(ScriptedLoadableModuleWidget, ParameterNodeWidgetMixin):
     def __init__(self, parent=None) -> None:
         ScriptedLoadableModuleWidget.__init__(self, parent)
         ParameterNodeWidgetMixin.__init__(self)
+        self._background = None  # the running BackgroundSegmentation
+        self._timer = None
+        self._lastReference = None
 
     def setup(self) -> None:
+        import qt
+
         ScriptedLoadableModuleWidget.setup(self)
         uiWidget = slicer.util.loadUI(self.resourcePath("UI/GliomaAISegment.ui"))
         self.layout.addWidget(uiWidget)
         self.ui = slicer.util.childWidgetVariables(uiWidget)
         uiWidget.setMRMLScene(slicer.mrmlScene)
+        self.ui.volumesTableView.setMRMLScene(slicer.mrmlScene)
+        self.ui.comparisonTableView.setMRMLScene(slicer.mrmlScene)
+        self.progressBar = qt.QProgressBar()
+        self.progressBar.setRange(0, 100)
+        self.progressBar.visible = False
+        self.ui.segmentCollapsibleButton.layout().addRow(self.progressBar)
+        self._timer = qt.QTimer()
+        self._timer.setInterval(POLL_MS)
+        self._timer.connect("timeout()", self.onPoll)
+        self.ui.applyButton.connect("clicked(bool)", self.onApply)
+        self.ui.cancelButton.connect("clicked(bool)", self.onCancel)
+        self.ui.openEditorButton.connect("clicked(bool)", self.onOpenEditor)
+        self.ui.showUncertaintyCheckBox.connect("toggled(bool)", self.onShowUncertainty)
+        self.ui.saveCorrectionButton.connect("clicked(bool)", self.onSaveCorrection)
         self.ui.loadLabelsButton.connect("clicked(bool)", self.onLoadLabels)
         self.ui.exportLabelsButton.connect("clicked(bool)", self.onExportLabels)
         self.startParameterNode(GliomaAISegmentLogic(), slicer.mrmlScene)
 
+    def cleanup(self) -> None:
+        self._stopBackground()
+        ParameterNodeWidgetMixin.cleanup(self)
+
+    def onSceneStartClose(self, caller, event) -> None:
+        self._stopBackground()  # its volumes are going: nothing is to be added
+        ParameterNodeWidgetMixin.onSceneStartClose(self, caller, event)
+
     def initializeParameterNode(self) -> None:
         ParameterNodeWidgetMixin.initializeParameterNode(self)
-        if not self._parameterNode.referenceVolume:
-            self._parameterNode.referenceVolume = slicer.mrmlScene.GetFirstNodeByClass("vtkMRMLScalarVolumeNode")
+        p = self._parameterNode
+        if not p.referenceVolume:
+            p.referenceVolume = self.logic.defaultCaseVolume()
+        if not _given(p.correctionsFolder):
+            p.correctionsFolder = Path.home() / "GliomaAI" / "corrections"
+
+    def _sequenceVolumes(self) -> dict:
+        p = self._parameterNode
+        return {s: getattr(p, f"{s}Volume") for s in SEQUENCES}
 
     def updatePanel(self) -> None:
         p = self._parameterNode
-        has_reference = bool(p and p.referenceVolume)
-        self.ui.loadLabelsButton.enabled = has_reference and str(p.labelFile) not in ("", ".")
-        self.ui.exportLabelsButton.enabled = has_reference and bool(p.segmentation) and str(p.exportFile) not in ("", ".")
+        if p is None:
+            return
+        if p.referenceVolume is not self._lastReference:  # a case volume was chosen: fill in its sequences
+            self._lastReference = p.referenceVolume
+            found = self.logic.sequenceVolumes(p.referenceVolume)
+            if found:
+                for sequence in SEQUENCES:
+                    setattr(p, f"{sequence}Volume", found.get(sequence))
+        running = self._background is not None
+        has_model_result = self.logic.isModelSegmentation(p.segmentation)
+        self.ui.applyButton.enabled = not running and any(self._sequenceVolumes().values())
+        self.ui.cancelButton.enabled = running
+        self.ui.openEditorButton.enabled = bool(p.segmentation)
+        self.ui.showUncertaintyCheckBox.enabled = has_model_result
+        self.ui.saveCorrectionButton.enabled = has_model_result and _given(p.correctionsFolder)
+        self.ui.volumesTableView.setMRMLTableNode(self.logic.volumesTable(p.segmentation))
+        self.ui.comparisonTableView.setMRMLTableNode(self.logic.comparisonTable(p.segmentation))
+        has_reference = bool(p.referenceVolume)
+        self.ui.loadLabelsButton.enabled = has_reference and _given(p.labelFile)
+        self.ui.exportLabelsButton.enabled = has_reference and bool(p.segmentation) and _given(p.exportFile)
+
+    # The model run, in the background -----------------------------------------------------------
+
+    def onApply(self) -> None:
+        p = self._parameterNode
+        with slicer.util.tryWithErrorDisplay(_("Failed to start the segmentation."), waitCursor=True):
+            model = str(p.modelPath) if _given(p.modelPath) else "default"
+            self._background = self.logic.startSegmentation(self._sequenceVolumes(), model, p.device, p.tta)
+            self.progressBar.value = 0
+            self.progressBar.visible = True
+            self.ui.statusLabel.text = _("Starting the model...")
+            self._timer.start()
+        self.updatePanel()
+
+    def onPoll(self) -> None:
+        background = self._background
+        if background is None:
+            self._timer.stop()
+            return
+        fraction, message = background.progress
+        self.progressBar.value = int(round(100 * fraction))
+        self.ui.statusLabel.text = _("Cancelling...") if background.job.cancelled else message
+        if not background.done:
+            return
+        self._timer.stop()
+        self._background = None
+        self.progressBar.visible = False
+        from gliomaai.inference.engine import Cancelled
+
+        try:
+            nodes = self.logic.finishSegmentation(background)
+        except Cancelled:
+            self.ui.statusLabel.text = _("Cancelled: nothing was added to the scene.")
+        except Exception as error:
+            self.ui.statusLabel.text = _("Failed.")
+            slicer.util.errorDisplay(_("The segmentation failed."), detailedText=str(error))
+        else:
+            self._parameterNode.segmentation = nodes.segmentation
+            made = segmentation_run.provenance(nodes.segmentation)
+            self.ui.statusLabel.text = _("{name}: {model} {version} on {device}, {seconds:.1f} s.").format(
+                name=nodes.segmentation.GetName(), model=made["model"], version=made["model_version"],
+                device=made["device"], seconds=made["seconds"])
+            slicer.util.setSliceViewerLayers(background=nodes.reference, fit=True)
+        self.updatePanel()
+
+    def onCancel(self) -> None:
+        if self._background is not None:
+            self._background.cancel()
+            self.ui.statusLabel.text = _("Cancelling...")
+
+    def _stopBackground(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        if self._background is not None:
+            self._background.cancel()
+            self._background = None
+        if hasattr(self, "progressBar"):
+            self.progressBar.visible = False
+
+    # Result, editing and corrections --------------------------------------------------------------
+
+    def onOpenEditor(self) -> None:
+        p = self._parameterNode
+        with slicer.util.tryWithErrorDisplay(_("Failed to open the Segment Editor."), waitCursor=True):
+            source = self.logic.sourceVolume(p.segmentation) or p.referenceVolume
+            slicer.util.selectModule("SegmentEditor")
+            editor = slicer.util.getModuleWidget("SegmentEditor").editor
+            editor.setSegmentationNode(p.segmentation)
+            # setSourceVolumeNode since Slicer 5.2 (setMasterVolumeNode before).
+            (getattr(editor, "setSourceVolumeNode", None) or editor.setMasterVolumeNode)(source)
+
+    def onShowUncertainty(self, show) -> None:
+        p = self._parameterNode
+        if p is None or not self.logic.isModelSegmentation(p.segmentation):
+            return
+        with slicer.util.tryWithErrorDisplay(_("Failed to show the uncertainty."), waitCursor=True):
+            self.logic.showUncertainty(p.segmentation, bool(show))
+
+    def onSaveCorrection(self) -> None:
+        p = self._parameterNode
+        with slicer.util.tryWithErrorDisplay(_("Failed to save the correction."), waitCursor=True):
+            saved = self.logic.saveCorrection(p.segmentation, p.correctionsFolder)
+            self.ui.comparisonTableView.setMRMLTableNode(saved.comparison)
+            self.ui.correctionStatusLabel.text = (correction_nodes.comparison_summary(saved.record)
+                                                  + "\n" + str(saved.path))
+
+    # Label map files ------------------------------------------------------------------------------
 
     def onLoadLabels(self) -> None:
         p = self._parameterNode
@@ -88,9 +249,70 @@ class GliomaAISegmentWidget(ScriptedLoadableModuleWidget, ParameterNodeWidgetMix
 class GliomaAISegmentLogic(ScriptedLoadableModuleLogic):
     """Adapter from the module to GliomaAISegmentLib: the scene is slicer.mrmlScene, the rest is passed on."""
 
+    def __init__(self, ensureDependencies=dependencies.ensure_dependencies) -> None:
+        ScriptedLoadableModuleLogic.__init__(self)
+        self._ensureDependencies = ensureDependencies
+
     def getParameterNode(self):
         return GliomaAISegmentParameterNode(super().getParameterNode())
 
+    def ensureDependencies(self, torch: bool = True) -> list:
+        return self._ensureDependencies(torch=torch)
+
+    # Inputs
+    def defaultCaseVolume(self):
+        from GliomaAILib.case_nodes import case_names, find_case_nodes
+
+        names = case_names(slicer.mrmlScene)
+        if names:
+            return find_case_nodes(slicer.mrmlScene, names[0]).reference
+        return slicer.mrmlScene.GetFirstNodeByClass("vtkMRMLScalarVolumeNode")
+
+    def sequenceVolumes(self, volumeNode) -> dict:
+        return segmentation_run.sequence_volumes(slicer.mrmlScene, volumeNode)
+
+    # Model runs
+    def startSegmentation(self, volumesBySequence, model="default", device="auto", tta=False, engine=None):
+        """Read the volumes and the model here, then segment in a worker thread; poll the returned object."""
+        self.ensureDependencies(torch=True)
+        run = segmentation_run.prepare_run(volumesBySequence, model, device, tta, engine)
+        return segmentation_run.BackgroundSegmentation(run).start()
+
+    def finishSegmentation(self, background):
+        return background.finish(slicer.mrmlScene)
+
+    def runSegmentation(self, volumesBySequence, model="default", device="auto", tta=False, progress=None,
+                        cancel=None, engine=None):
+        """Segment and add the result, here and now (for scripts; the panel uses startSegmentation)."""
+        self.ensureDependencies(torch=True)
+        return segmentation_run.run_segmentation(slicer.mrmlScene, volumesBySequence, model, device, tta,
+                                                 progress, cancel, engine)
+
+    # Results
+    def isModelSegmentation(self, segmentation) -> bool:
+        return segmentation_run.is_model_segmentation(segmentation)
+
+    def volumesTable(self, segmentation):
+        return segmentation_run.model_nodes(segmentation).volumes if self.isModelSegmentation(segmentation) else None
+
+    def comparisonTable(self, segmentation):
+        if segmentation is None:
+            return None
+        return segmentation.GetNodeReference(correction_nodes.COMPARISON_REFERENCE)
+
+    def sourceVolume(self, segmentation):
+        """The volume the segmentation was made on (for the Segment Editor), if a model made it."""
+        return segmentation_run.model_nodes(segmentation).reference if self.isModelSegmentation(segmentation) else None
+
+    def showUncertainty(self, segmentation, show: bool = True):
+        if show:
+            return display.show_uncertainty(slicer.mrmlScene, segmentation)
+        display.hide_uncertainty(slicer.mrmlScene)
+
+    def saveCorrection(self, segmentation, folder, note: str = ""):
+        return correction_nodes.save_correction_from_scene(slicer.mrmlScene, segmentation, folder, note)
+
+    # Label map files
     def loadLabels(self, path, referenceVolume, convention=None):
         return label_files.load_label_file(slicer.mrmlScene, path, referenceVolume, convention)
 

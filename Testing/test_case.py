@@ -146,3 +146,18 @@ def test_normalized_is_zero_mean_unit_std_inside_the_brain(phantom):
     values = phantom.normalized("t1c")[brain]
     assert abs(values.mean()) < 1e-4 and abs(values.std() - 1) < 1e-4
     assert not phantom.normalized("t1c")[~brain].any()
+
+
+@pytest.mark.parametrize("suffix", [".nii.gz", ".nrrd", ".mha"])
+def test_a_synthetic_image_is_known_by_its_header_whatever_its_file_name(tmp_path, phantom, suffix):
+    from gliomaai.imageio import write_image
+
+    def plain(sequence):  # the phantom's pixels without its own synthetic mark
+        image = sitk.GetImageFromArray(phantom.array(sequence))
+        image.CopyInformation(phantom.images[sequence])
+        return image
+
+    write_image(plain("t1c"), tmp_path / f"t1c{suffix}", description="SYNTHETIC t1c: not for reading")
+    write_image(plain("t2f"), tmp_path / f"flair{suffix}")
+    case = load_case(tmp_path)
+    assert case.synthetic == {"t1c"}

@@ -30,4 +30,4 @@ def test_the_phantom_is_marked_synthetic():
     case = make_phantom((16, 16, 16))
     assert case.synthetic == set(SEQUENCES)
     assert "synthetic" in case.name
-    assert all("SYNTHETIC" in image.GetMetaData("descrip") for image in case.images.values())
+    assert all("SYNTHETIC" in image.GetMetaData("ITK_FileNotes") for image in case.images.values())

@@ -158,3 +158,26 @@ def test_background_job_reports_cancels_and_raises():
         failing.result()
     with pytest.raises(RuntimeError, match="not finished"):
         BackgroundJob(lambda p, c: None).result()
+
+
+def test_inputs_removed_while_the_model_ran(scene, phantom_nodes, tiny_model, engine):
+    run = segmentation_run.prepare_run(phantom_nodes.volumes, tiny_model, "cpu", engine=engine)
+    result = run.segment()
+    scene.RemoveNode(phantom_nodes.volumes["t1c"])
+    count = scene.GetNumberOfNodes()
+    with pytest.raises(GliomaAIError, match="removed from the scene while the model ran"):
+        run.add_to_scene(scene, result)
+    assert scene.GetNumberOfNodes() == count
+
+
+def test_a_failure_while_adding_leaves_no_half_result(scene, phantom_nodes, tiny_model, engine, monkeypatch):
+    run = segmentation_run.prepare_run(phantom_nodes.volumes, tiny_model, "cpu", engine=engine)
+    result = run.segment()
+    count = scene.GetNumberOfNodes()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(segmentation_run, "volumes_table", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        run.add_to_scene(scene, result)
+    assert scene.GetNumberOfNodes() == count, "a failed run left nodes behind"

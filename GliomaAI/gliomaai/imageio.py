@@ -102,8 +102,9 @@ def write_image(image: sitk.Image, path, description: str | None = None) -> Path
     path.parent.mkdir(parents=True, exist_ok=True)
     if description:
         image = sitk.Image(image)
-        # NIfTI keeps it in descrip (80 characters), NRRD and MHA as a key/value field.
-        image.SetMetaData("descrip", description[:79])
+        # ITK writes ITK_FileNotes into NIfTI's descrip (80 characters) and as a NRRD/MHA field;
+        # a plain "descrip" key is dropped by its NIfTI writer.
+        image.SetMetaData("ITK_FileNotes", description[:79])
         image.SetMetaData("Description", description)
     sitk.WriteImage(image, str(path), useCompression=True)
     return path
@@ -124,4 +125,4 @@ def is_marked_synthetic(image: sitk.Image, path) -> bool:
     if "synthetic" in Path(path).name.lower():
         return True
     return any(image.HasMetaDataKey(key) and SYNTHETIC_MARK in image.GetMetaData(key).upper()
-               for key in ("descrip", "Description"))
+               for key in ("descrip", "ITK_FileNotes", "Description"))

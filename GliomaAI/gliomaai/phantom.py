@@ -84,7 +84,7 @@ def make_phantom(shape=(155, 240, 240), spacing=None, seed: int = 0, noise: floa
         image.SetSpacing(tuple(float(s) for s in spacing))
         image.SetOrigin((0.0, -(shape[1] - 1) * spacing[1], 0.0))  # BraTS-like header
         images[sequence] = image
-        images[sequence].SetMetaData("descrip", "SYNTHETIC PHANTOM - not a patient scan")
+        images[sequence].SetMetaData("ITK_FileNotes", "SYNTHETIC PHANTOM - not a patient scan")
 
     case = Case(PHANTOM_NAME, images, synthetic=set(SEQUENCES), sources={s: "phantom" for s in SEQUENCES},
                 notes=["Synthetic phantom: not a patient scan, never to be read clinically."])

@@ -6,6 +6,7 @@ being any good, and it runs in about a second per case on a CPU.
 """
 
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -175,7 +176,7 @@ def check_rerun_keeps_edits(scene, volumes_by_sequence: dict, model, engine=None
     ids = {n.GetID() for n in (first.segmentation, first.model_labels, first.uncertainty, first.volumes)}
     assert not ids & {n.GetID() for n in (second.segmentation, second.model_labels, second.uncertainty, second.volumes)}
     assert second.segmentation.GetName() != first.segmentation.GetName()
-    assert "(2)" in second.segmentation.GetName(), second.segmentation.GetName()  # "<case> GliomaAI (2) ..."
+    assert re.search(r" GliomaAI \(\d+\) segmentation$", second.segmentation.GetName()), second.segmentation.GetName()
     assert first.segmentation.GetScene() is scene, "the edited segmentation was removed"
     assert np.array_equal(segmentation_to_labels(first.segmentation, first.reference), edited), "the edits were lost"
     assert np.array_equal(segmentation_run.model_labels_array(first.segmentation), first_model)

@@ -34,7 +34,7 @@ from gliomaai.errors import GliomaAIError
 from gliomaai.geometry import Grid
 from gliomaai.sequences import SEQUENCES
 from GliomaAILib.case_nodes import (CASE_ATTRIBUTE, ROLE_ATTRIBUTE, SEQUENCE_ATTRIBUTE, SYNTHETIC_ATTRIBUTE,
-                                    CaseNodes, case_of_node, find_case_nodes)
+                                    case_of_node, find_case_nodes)
 from GliomaAILib.segmentation_nodes import labels_to_segmentation
 from GliomaAILib.volumes import add_volume_node, node_to_image
 
@@ -169,32 +169,45 @@ class SegmentationRun:
                 "seconds": float(result.seconds)}
 
     def add_to_scene(self, scene, result) -> SegmentationNodes:
-        """The result as new nodes (see the module's docstring); never replaces an existing node."""
+        """The result as new nodes (see the module's docstring); never replaces an existing node.
+
+        All or nothing: if a node cannot be made, the ones made before it are removed again.
+        """
         for node in self.input_nodes.values():
             if node.GetScene() is not scene:
                 raise GliomaAIError(f"{node.GetName()} was removed from the scene while the model ran.",
                                     "Load the case again and re-run the segmentation.")
+        made = []
+        try:
+            return self._add_nodes(scene, result, made)
+        except BaseException:
+            for node in reversed(made):
+                _remove_with_helpers(scene, node)
+            raise
+
+    def _add_nodes(self, scene, result, made: list) -> SegmentationNodes:
         name = _run_name(scene, self.case.name)
-        labels = sitk.GetArrayFromImage(result.labels)
-        segmentation = labels_to_segmentation(scene, labels, self.reference, label_conventions.CANONICAL,
-                                              name=f"{name} segmentation")
+        segmentation = labels_to_segmentation(scene, sitk.GetArrayFromImage(result.labels), self.reference,
+                                              label_conventions.CANONICAL, name=f"{name} segmentation")
+        made.append(segmentation)
         segmentation.SetNodeReferenceID(segmentation.GetReferenceImageGeometryReferenceRole(), self.reference.GetID())
         model_labels = add_volume_node(scene, result.labels, f"{name} model labels", labelmap=True)
+        made.append(model_labels)
         model_labels.SetHideFromEditors(True)
         uncertainty = add_volume_node(scene, sitk.Cast(result.uncertainty, sitk.sitkFloat32), f"{name} uncertainty")
+        made.append(uncertainty)
         uncertainty.SetDescription("GliomaAI model uncertainty: 0 certain .. 1 undecided (not a probability of tumour)")
         volumes = volumes_table(scene, result.volumes_ml, f"{name} volumes")
+        made.append(volumes)
+        provenance = self.provenance(result)
         for node, role in ((segmentation, MODEL_ROLE), (model_labels, MODEL_LABELS_ROLE),
                            (uncertainty, UNCERTAINTY_ROLE), (volumes, VOLUMES_ROLE)):
             node.SetAttribute(CASE_ATTRIBUTE, self.case.name)
             node.SetAttribute(ROLE_ATTRIBUTE, role)
-        provenance = self.provenance(result)
-        for attribute, (key, _) in PROVENANCE.items():
-            value = provenance[key]
-            text = ",".join(value) if isinstance(value, list) else ("1" if value is True else "0" if value is False
-                                                                   else str(value))
-            for node in (segmentation, model_labels, uncertainty, volumes):
-                node.SetAttribute(attribute, text)
+            for attribute, (key, _) in PROVENANCE.items():
+                value = provenance[key]
+                node.SetAttribute(attribute, ",".join(value) if isinstance(value, list)
+                                  else ("1" if value else "0") if isinstance(value, bool) else str(value))
         segmentation.SetDescription(f"GliomaAI {result.model} {result.model_version} on {result.device}"
                                     f"{' with TTA' if result.tta else ''}, from {', '.join(result.sequences)}. "
                                     "Research software, not a medical device.")
@@ -204,6 +217,16 @@ class SegmentationRun:
         for sequence, node in self.input_nodes.items():
             segmentation.SetNodeReferenceID(INPUT_REFERENCE + sequence, node.GetID())
         return SegmentationNodes(segmentation, model_labels, uncertainty, volumes, self.reference)
+
+
+def _remove_with_helpers(scene, node) -> None:
+    """Remove a node with its display and storage nodes (the scene does not remove those itself)."""
+    helpers = [node.GetNthDisplayNode(i) for i in range(node.GetNumberOfDisplayNodes())] \
+        if hasattr(node, "GetNumberOfDisplayNodes") else []
+    helpers += [node.GetStorageNode()] if hasattr(node, "GetStorageNode") else []
+    for helper in [node, *helpers]:
+        if helper is not None and helper.GetScene() is scene:
+            scene.RemoveNode(helper)
 
 
 def _run_name(scene, case_name: str) -> str:
