@@ -94,7 +94,7 @@ def finetune(config: FinetuneConfig, progress=None, cancel=None) -> Path:
     from monai.losses import DiceCELoss
 
     from ..inference.engine import Cancelled
-    from .augment import training_sample
+    from .train import optimisation_step
 
     if config.steps < 1 or config.batch < 1:
         raise GliomaAIError("Steps and batch must be at least 1.", "Give --steps 1 or more.")
@@ -123,19 +123,13 @@ def finetune(config: FinetuneConfig, progress=None, cancel=None) -> Path:
         if cancel is not None and cancel():
             raise Cancelled("fine-tuning cancelled")
         started = time.perf_counter()
-        samples = [training_sample(cases[rng.integers(len(cases))], rng, patch, synthetic_tumours=False)
-                   for _ in range(config.batch)]
-        x = torch.from_numpy(np.stack([s[0] for s in samples]))
-        y = torch.from_numpy(np.stack([s[1] for s in samples]))
-        optimizer.zero_grad()
-        loss = loss_function(network(x), y)
-        loss.backward()
-        optimizer.step()
+        loss = optimisation_step(network, optimizer, loss_function, cases, rng, config.batch, patch,
+                                 synthetic_tumours=False)
         seconds += time.perf_counter() - started
-        losses.append(round(loss.item(), 5))
+        losses.append(round(loss, 5))
         log.append({"step": step, "loss": losses[-1], "seconds": round(seconds, 2)})
         if progress is not None:
-            progress(step / config.steps, f"fine-tuning: step {step}/{config.steps}, loss {loss.item():.3f}")
+            progress(step / config.steps, f"fine-tuning: step {step}/{config.steps}, loss {loss:.3f}")
     fit_after = _fit(network, cases, patch) if config.fit else {}
     if all(torch.equal(before[k], v) for k, v in network.state_dict().items()):
         raise GliomaAIError("Fine-tuning left the weights unchanged.", "Give more --steps or a larger learning rate.")

@@ -76,6 +76,18 @@ def coarse_dice(network, case, patch) -> dict:
     return out
 
 
+def optimisation_step(network, optimizer, loss_function, cases, rng, batch: int, patch, synthetic_tumours: bool) -> float:
+    """One step on a batch of fresh samples from random cases; the loss."""
+    samples = [training_sample(cases[rng.integers(len(cases))], rng, patch, synthetic_tumours) for _ in range(batch)]
+    x = torch.from_numpy(np.stack([s[0] for s in samples]))
+    y = torch.from_numpy(np.stack([s[1] for s in samples]))
+    optimizer.zero_grad()
+    loss = loss_function(network(x), y)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
 def _append(path: Path, row: dict) -> None:
     new = not path.exists()
     with open(path, "a", newline="") as handle:
@@ -133,21 +145,15 @@ def train(config: TrainConfig, progress: bool = True, until: int | None = None) 
     stop = min(config.steps, until) if until is not None else config.steps
     while step < stop:
         started = time.perf_counter()
-        samples = [training_sample(cases[rng.integers(len(cases))], rng, config.patch, config.synthetic_tumours)
-                   for _ in range(config.batch)]
-        x = torch.from_numpy(np.stack([s[0] for s in samples]))
-        y = torch.from_numpy(np.stack([s[1] for s in samples]))
-        optimizer.zero_grad()
-        loss = loss_function(network(x), y)
-        loss.backward()
-        optimizer.step()
+        loss = optimisation_step(network, optimizer, loss_function, cases, rng, config.batch, config.patch,
+                                 config.synthetic_tumours)
         scheduler.step()
         step += 1
         seconds += time.perf_counter() - started
-        _append(out / "log.csv", {"step": step, "loss": round(loss.item(), 5),
+        _append(out / "log.csv", {"step": step, "loss": round(loss, 5),
                                   "lr": f"{scheduler.get_last_lr()[0]:.3g}", "seconds": round(seconds, 1)})
         bar.update()
-        bar.set_postfix(loss=f"{loss.item():.3f}")
+        bar.set_postfix(loss=f"{loss:.3f}")
         if held_out and (step % config.validate_every == 0 or step == config.steps):
             for case in held_out:
                 dice = coarse_dice(network, case, config.patch)
