@@ -54,7 +54,9 @@ class Module:
         return sorted(str(p.relative_to(self.folder)) for p in self.folder.rglob("*.py") if "__pycache__" not in p.parts)
 
     def resource_files(self) -> list:
-        return sorted(str(p.relative_to(self.folder)) for p in (self.folder / "Resources").rglob("*") if p.is_file())
+        files = [p for p in (self.folder / "Resources").rglob("*") if p.is_file()]
+        files += [p for p in self.folder.glob("gliomaai/models/builtin/*") if p.suffix in (".json", ".pt")]
+        return sorted(str(p.relative_to(self.folder)) for p in files)
 
     def classes(self) -> dict:
         return {node.name: node for node in self.tree.body if isinstance(node, ast.ClassDef)}
