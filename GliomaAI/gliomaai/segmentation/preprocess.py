@@ -12,6 +12,7 @@ import SimpleITK as sitk
 from ..errors import GliomaAIError
 from ..geometry import isotropic_grid
 from ..labels import region_masks
+from ..normalize import zscore
 from ..sequences import SEQUENCES
 
 REGIONS = ("WT", "TC", "ET")
@@ -60,7 +61,7 @@ def model_input(case, spacing_mm: float = 2.0, margin: int = 4) -> ModelInput:
     channels = np.zeros((len(SEQUENCES), z1 - z0, y1 - y0, x1 - x0), dtype=np.float32)
     for index, sequence in enumerate(SEQUENCES):
         if sequence in case.images:
-            coarse = _resample(_image(case.normalized(sequence), case.reference), grid)
+            coarse = _resample(_image(zscore(case.array(sequence), brain), case.reference), grid)
             channels[index] = coarse[z0:z1, y0:y1, x0:x1] * coarse_brain[z0:z1, y0:y1, x0:x1]
     return ModelInput(channels, case.present, grid, box)
 

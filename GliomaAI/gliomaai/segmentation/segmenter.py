@@ -15,7 +15,10 @@ from ..models.network import build_network
 from .postprocess import disagreement_uncertainty, entropy_uncertainty, probabilities_to_labels
 from .preprocess import model_input, to_case_grid
 
-ROI = (64, 64, 64)
+# Windows near the training patch size: the network's group normalisation sees statistics like
+# those of training. One window over the whole 2 mm brain is twice as fast but scored lower on
+# held-out cases (BraTS 2013: Dice WT 0.77 / TC 0.46 / ET 0.53 against 0.80 / 0.56 / 0.62).
+DEFAULT_WINDOW = 64
 
 
 @dataclass
@@ -76,7 +79,8 @@ class CardSegmenter:
                 if progress:
                     progress((index + fraction) / len(passes), message)
 
-            logits = engine.sliding_window(network, array, ROI, progress=report, cancel=cancel,
+            window = (self.card.input.get("window", DEFAULT_WINDOW),) * 3
+            logits = engine.sliding_window(network, array, window, progress=report, cancel=cancel,
                                            message=f"segmenting ({index + 1}/{len(passes)})")
             probs = torch.sigmoid(torch.from_numpy(logits)).numpy()
             samples.append(np.flip(probs, axes) if axes else probs)
