@@ -13,6 +13,35 @@ from pathlib import Path
 
 from gliomaai.models.card import read_card, sha256_of
 from gliomaai.models.registry import BUILTIN
+from gliomaai.training.crossval import markdown_table
+
+TITLES = {"cross_validation": "Cross-validation over the 16 BraTS 2018 cases (4 folds, each fold's model on its held-out cases)",
+          "brats2013_flair_t1c": "Held-out BraTS 2013 cases, FLAIR and T1c only (pat0003-0005; never trained on)",
+          "synthetic_tumour_ablation": "Fold 0 with and without synthetic tumours (same budget)"}
+
+
+def markdown(card) -> str:
+    """The card for people: what the model is, what trained it, what it scored."""
+    training = card.training
+    lines = [f"# Model card: {card.name} {card.version}", "",
+             f"- Task: {card.task}; output {', '.join(card.output.get('regions', []))} "
+             f"({card.output.get('activation')}, threshold {card.output.get('threshold')}), composed into "
+             "NETC / SNFH / ET labels with ET inside TC inside WT.",
+             f"- Architecture: MONAI {card.architecture['class']} {json.dumps(card.architecture['params'])}.",
+             f"- Input: {', '.join(card.input.get('sequences', []))} at {card.input.get('spacing_mm')} mm; "
+             f"{card.input.get('normalisation')}.",
+             f"- Weights: `{card.weights}`, sha256 `{card.sha256}`.",
+             f"- Training: {training.get('steps')} steps (batch {training['config']['batch']}, patches "
+             f"{training['config']['patch']}), {training.get('cpu_seconds')} s on a 2-core CPU; synthetic tumours "
+             f"{'on' if training['config']['synthetic_tumours'] else 'off'}.",
+             f"- Training cases ({len(training.get('cases', []))}): {', '.join(training.get('cases', []))}.",
+             "- Not used for training: brats2013-* (CC BY-NC-SA, evaluation only), glioma-gan-example (GPL), "
+             "brats-met-00110-000 (metastasis).", ""]
+    for key, scores in card.scores.items():
+        if isinstance(scores, dict) and "summary" in scores:
+            lines += [markdown_table(scores["summary"], TITLES.get(key, key)), ""]
+    lines += [f"- {note}" for note in card.notes]
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
@@ -33,6 +62,9 @@ def main() -> None:
         card.scores.update(json.loads(path.read_text()))
     card.notes.extend(args.note)
     card.save(BUILTIN / f"{args.name}.json")
+    docs = Path(__file__).resolve().parents[1] / "docs" / "models" / args.name
+    docs.mkdir(parents=True, exist_ok=True)
+    (docs / "MODEL_CARD.md").write_text(markdown(card))
     print(f"Published {BUILTIN / args.name}.json and {weights.name} ({weights.stat().st_size / 1e6:.1f} MB)")
 
 
