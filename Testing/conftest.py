@@ -84,3 +84,19 @@ def shared_data():
     if not DATA.is_dir():
         pytest.skip(f"real cases not available: {DATA} is absent (CI provides ../shared/data)")
     return DATA
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    """A segmentation model with random weights; 6 mm voxels make a phantom run take well under a second."""
+    from gliomaai.models.untrained import write_untrained_model
+
+    return write_untrained_model(tmp_path_factory.mktemp("model"), spacing_mm=6.0, name="tiny-random")
+
+
+@pytest.fixture(scope="module")
+def engine():
+    """An inference engine on the CPU, shared by a module's tests (models stay loaded)."""
+    from gliomaai.inference.engine import InferenceEngine
+
+    return InferenceEngine("cpu")

@@ -31,16 +31,8 @@ def ball(shape, centre, radius) -> np.ndarray:
 
 def make_model(folder, init_filters: int = 8, seed: int = 0) -> Path:
     """A small segmentation model with random weights and its card, as `gliomaai train` writes them."""
-    import torch
+    from gliomaai.models.network import DEFAULT_SEGMENTER
+    from gliomaai.models.untrained import write_untrained_model
 
-    from gliomaai.models.card import ModelCard, sha256_of
-    from gliomaai.models.network import DEFAULT_SEGMENTER, build_network
-
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     architecture = {"class": "SegResNet", "params": {**DEFAULT_SEGMENTER["params"], "init_filters": init_filters}}
-    torch.manual_seed(seed)
-    torch.save(build_network(architecture).state_dict(), folder / "model.pt")
-    card = ModelCard(name="tiny", version="0.1", task="segmentation", architecture=architecture, weights="model.pt",
-                     sha256=sha256_of(folder / "model.pt"), input={"spacing_mm": 4.0})
-    return card.save(folder / "model.json")
+    return write_untrained_model(folder, architecture, spacing_mm=4.0, seed=seed, name="tiny")

@@ -10,21 +10,12 @@ import SimpleITK as sitk
 from gliomaai import corrections
 from gliomaai.errors import GliomaAIError
 from gliomaai.imageio import is_marked_synthetic
-from gliomaai.inference.engine import InferenceEngine
 from gliomaai.phantom import make_phantom
 from GliomaAILib import samples
 from GliomaAILib.case_nodes import case_to_nodes
 from GliomaAISegmentLib import checks, correction_nodes, segmentation_run
 
 
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory):
-    return checks.write_tiny_model(tmp_path_factory.mktemp("model"), spacing_mm=6.0)
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return InferenceEngine("cpu")
 
 
 def test_edited_phantom_segmentation_is_saved_as_a_record(scene, tmp_path, tiny_model, engine):

@@ -12,7 +12,7 @@ import torch
 
 from gliomaai.cli import main
 from gliomaai.errors import GliomaAIError
-from gliomaai.inference.engine import Cancelled, InferenceEngine
+from gliomaai.inference.engine import Cancelled
 from gliomaai.models.card import read_card, sha256_of
 from gliomaai.models.registry import load_segmenter
 from gliomaai.phantom import make_phantom
@@ -20,10 +20,6 @@ from gliomaai.training.finetune import FinetuneConfig, finetune, next_version
 from GliomaAILib.case_nodes import case_to_nodes
 from GliomaAISegmentLib import checks, correction_nodes, segmentation_run
 
-
-@pytest.fixture(scope="module")
-def engine():
-    return InferenceEngine("cpu")
 
 
 @pytest.fixture

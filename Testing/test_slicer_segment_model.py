@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from gliomaai.errors import GliomaAIError
-from gliomaai.inference.engine import Cancelled, InferenceEngine
+from gliomaai.inference.engine import Cancelled
 from gliomaai.phantom import make_phantom
 from GliomaAILib import samples
 from GliomaAILib.case_nodes import case_to_nodes
@@ -20,15 +20,6 @@ from GliomaAISegmentLib import checks, display, segmentation_run
 from GliomaAISegmentLib.worker import BackgroundJob
 
 
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory):
-    # 6 mm model voxels: the phantom's coarse grid fits one window, so a run takes well under a second.
-    return checks.write_tiny_model(tmp_path_factory.mktemp("model"), spacing_mm=6.0)
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return InferenceEngine("cpu")
 
 
 @pytest.fixture(scope="module")

@@ -56,23 +56,10 @@ def check_label_file_round_trip(scene, case, path, convention: str, guess: bool 
 
 def write_tiny_model(folder, spacing_mm: float = 2.0, seed: int = 0, required=(), version: str = "0.1") -> Path:
     """A model card and random weights of the default architecture in `folder`; the card's path."""
-    import torch
+    from gliomaai.models.untrained import write_untrained_model
 
-    from gliomaai.models.card import ModelCard, sha256_of
-    from gliomaai.models.network import DEFAULT_SEGMENTER, build_network
-
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    torch.manual_seed(seed)
-    weights = folder / "model.pt"
-    torch.save(build_network(DEFAULT_SEGMENTER).state_dict(), weights)
-    card = ModelCard(name="tiny-random", version=version, task="segmentation", architecture=DEFAULT_SEGMENTER,
-                     weights=weights.name, sha256=sha256_of(weights),
-                     input={"sequences": ["t1n", "t1c", "t2w", "t2f"], "spacing_mm": spacing_mm,
-                            "required": list(required)},
-                     output={"regions": ["WT", "TC", "ET"], "activation": "sigmoid", "threshold": 0.5},
-                     notes=["Random weights, for tests only."])
-    return card.save(folder / "model.json")
+    return write_untrained_model(folder, spacing_mm=spacing_mm, seed=seed, required=required, version=version,
+                                 name="tiny-random")
 
 
 def cpu_engine():
