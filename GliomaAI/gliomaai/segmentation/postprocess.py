@@ -28,9 +28,12 @@ def probabilities_to_labels(probabilities: np.ndarray, voxel_ml: float, threshol
 
 def entropy_uncertainty(probabilities: np.ndarray) -> np.ndarray:
     """Binary entropy (bits, 0..1) of each region's probability, the largest of the three per voxel."""
-    p = np.clip(probabilities, 1e-6, 1 - 1e-6)
-    entropy = -(p * np.log2(p) + (1 - p) * np.log2(1 - p))
-    return entropy.max(axis=0).astype(np.float32)
+    out = np.zeros(probabilities.shape[1:], dtype=np.float32)
+    # Far from the tumour every probability is ~0: only where one is not is the logarithm worth taking.
+    where = probabilities.max(axis=0) > 1e-4
+    p = np.clip(probabilities[:, where], 1e-6, 1 - 1e-6)
+    out[where] = (-(p * np.log2(p) + (1 - p) * np.log2(1 - p))).max(axis=0)
+    return out
 
 
 def disagreement_uncertainty(samples: np.ndarray) -> np.ndarray:
