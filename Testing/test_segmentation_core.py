@@ -119,3 +119,33 @@ def test_the_engine_stops_between_windows_when_cancelled():
         engine.sliding_window(net, np.zeros((1, 40, 40, 40), np.float32), (16, 16, 16), batch_size=1,
                               cancel=lambda: calls.append(1) or len(calls) > 2)
     assert net.calls == 2
+
+
+def test_out_of_gpu_memory_falls_back_to_the_cpu_and_says_so(monkeypatch, caplog):
+    """No GPU here: the GPU pass is replaced by one that runs out of memory, as a full GPU does."""
+    engine = InferenceEngine("cpu")
+    net = CountingNet()
+    engine._models["net"] = net
+    engine.device = "cuda"
+    real = InferenceEngine._sliding_window
+
+    def gpu_then_cpu(self, *args):
+        if self.device != "cpu":
+            raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return real(self, *args)
+
+    monkeypatch.setattr(InferenceEngine, "_sliding_window", gpu_then_cpu)
+    out = engine.sliding_window(net, np.ones((1, 16, 16, 16), np.float32), (16, 16, 16))
+    assert engine.device == "cpu" and np.allclose(out, 2.0)
+    assert "ran out of GPU memory" in caplog.text
+
+
+def test_other_errors_are_not_taken_for_memory():
+    engine = InferenceEngine("cpu")
+
+    class Broken(torch.nn.Module):
+        def forward(self, x):
+            raise RuntimeError("shapes do not match")
+
+    with pytest.raises(RuntimeError, match="shapes"):
+        engine.sliding_window(Broken(), np.ones((1, 16, 16, 16), np.float32), (16, 16, 16))
