@@ -84,18 +84,15 @@ class GliomaAIWidget(ScriptedLoadableModuleWidget, ParameterNodeWidgetMixin):
                                     if installed else _("All Python packages GliomaAI needs are installed."))
 
 
-class GliomaAILogic(ScriptedLoadableModuleLogic):
+class GliomaAILogic(ScriptedLoadableModuleLogic, dependencies.DependenciesLogicMixin):
     """Adapter from the module to GliomaAILib: the scene is slicer.mrmlScene, the rest is passed on."""
 
-    def __init__(self, ensureDependencies=dependencies.ensure_dependencies) -> None:
+    def __init__(self, ensureDependencies=None) -> None:
         ScriptedLoadableModuleLogic.__init__(self)
-        self._ensureDependencies = ensureDependencies
+        dependencies.DependenciesLogicMixin.__init__(self, ensureDependencies)
 
     def getParameterNode(self):
         return GliomaAIParameterNode(super().getParameterNode())
-
-    def ensureDependencies(self, torch: bool = True) -> list:
-        return self._ensureDependencies(torch=torch)
 
     def loadCase(self, folder):
         self.ensureDependencies(torch=False)  # reading a case needs scipy, not torch

@@ -246,18 +246,15 @@ class GliomaAISegmentWidget(ScriptedLoadableModuleWidget, ParameterNodeWidgetMix
             self.logic.exportLabels(p.segmentation, p.referenceVolume, p.exportFile, p.convention)
 
 
-class GliomaAISegmentLogic(ScriptedLoadableModuleLogic):
+class GliomaAISegmentLogic(ScriptedLoadableModuleLogic, dependencies.DependenciesLogicMixin):
     """Adapter from the module to GliomaAISegmentLib: the scene is slicer.mrmlScene, the rest is passed on."""
 
-    def __init__(self, ensureDependencies=dependencies.ensure_dependencies) -> None:
+    def __init__(self, ensureDependencies=None) -> None:
         ScriptedLoadableModuleLogic.__init__(self)
-        self._ensureDependencies = ensureDependencies
+        dependencies.DependenciesLogicMixin.__init__(self, ensureDependencies)
 
     def getParameterNode(self):
         return GliomaAISegmentParameterNode(super().getParameterNode())
-
-    def ensureDependencies(self, torch: bool = True) -> list:
-        return self._ensureDependencies(torch=torch)
 
     # Inputs
     def defaultCaseVolume(self):

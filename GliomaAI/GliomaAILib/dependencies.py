@@ -123,3 +123,13 @@ def ensure_dependencies(torch: bool = True, **collaborators) -> list:
     if torch:
         ensure_torch(torch_logic=torch_logic, version_of=version_of)
     return ensure_packages(version_of=version_of, **collaborators)
+
+
+class DependenciesLogicMixin:
+    """For a module's logic: `ensureDependencies()` before work that needs them; the installer is passed in for tests."""
+
+    def __init__(self, ensureDependencies=None) -> None:
+        self._ensureDependencies = ensureDependencies or ensure_dependencies
+
+    def ensureDependencies(self, torch: bool = True) -> list:
+        return self._ensureDependencies(torch=torch)

@@ -276,13 +276,11 @@ def prepare_run(volumes_by_sequence: dict, model="default", device: str = "auto"
     """Read the volumes into a Case and load the model (main thread); errors here are the user's to fix."""
     from gliomaai.inference.engine import default_engine
     from gliomaai.models.registry import load_segmenter
+    from gliomaai.segmentation.segmenter import require_sequences
 
     case = case_from_volumes(volumes_by_sequence, case_name)
     segmenter = load_segmenter(model or "default") if not hasattr(model, "probabilities") else model
-    missing = [s for s in segmenter.required if s not in case.images]
-    if missing:
-        raise GliomaAIError(f"Model '{segmenter.name}' needs {', '.join(missing)}, which is not chosen.",
-                            "Choose the missing sequences, or use the default GliomaAI model, which takes any subset.")
+    require_sequences(segmenter, case)
     engine = engine or default_engine(device or "auto")
     input_nodes = _checked_inputs(volumes_by_sequence)
     return SegmentationRun(case, input_nodes, segmenter, engine, tta)

@@ -243,14 +243,9 @@ class BundleSegmenter:
 
     def probabilities(self, case, engine, tta=False, progress=None, cancel=None):
         """(WT, TC, ET) probabilities on the case's grid, and the TTA samples (or None)."""
-        import torch
+        from ..segmentation.segmenter import require_sequences, sigmoid_passes
 
-        from ..segmentation.segmenter import flips
-
-        missing = [s for s in self.required if s not in case.images]
-        if missing:
-            raise GliomaAIError(f"Bundle '{self.name}' needs {', '.join(missing)}, which case '{case.name}' lacks.",
-                                "Load the missing sequences, or use the default GliomaAI model, which takes any subset.")
+        require_sequences(self, case)
         if len(self.roi_size) != 3 or any(n <= 0 or n % DIVISOR for n in self.roi_size):
             raise GliomaAIError(f"Window {self.roi_size} for bundle '{self.name}': each side must be a positive "
                                 f"multiple of {DIVISOR}.", "Give a roi_size such as (240, 240, 160) or (128, 128, 128).")
@@ -262,20 +257,10 @@ class BundleSegmenter:
         array, crop = _pad_to_multiple(self._network_input(case, grid), DIVISOR)
         network = self.network(engine)
         order = [self.outputs.index(r) for r in OUR_REGIONS]
-        passes = flips() if tta else [()]
-        samples = []
-        for index, axes in enumerate(passes):
-            def report(fraction, message, index=index):
-                if progress:
-                    progress((index + fraction) / len(passes), message)
-
-            logits = engine.sliding_window(network, np.flip(array, axes) if axes else array, self.roi_size,
-                                           self.overlap, self.batch_size, report, cancel,
-                                           f"segmenting with {self.name} ({index + 1}/{len(passes)})")
-            probs = torch.sigmoid(torch.from_numpy(logits)).numpy()
-            probs = (np.flip(probs, axes) if axes else probs)[crop][order]
-            samples.append(self._to_case_grid(np.ascontiguousarray(probs.transpose(0, 3, 2, 1)), grid, case.reference))
-        samples = np.stack(samples)
+        passes = sigmoid_passes(engine, network, array, self.roi_size, tta, progress, cancel,
+                                f"segmenting with {self.name}", self.overlap, self.batch_size)
+        samples = np.stack([self._to_case_grid(np.ascontiguousarray(probs[crop][order].transpose(0, 3, 2, 1)), grid,
+                                               case.reference) for probs in passes])
         return samples.mean(axis=0), (samples if tta else None)
 
     @staticmethod

@@ -43,6 +43,34 @@ def flips(spatial_axes=(1, 2, 3)):
     return [()] + [(axis,) for axis in spatial_axes]
 
 
+def sigmoid_passes(engine, network, array: np.ndarray, window, tta: bool, progress=None, cancel=None,
+                   message: str = "segmenting", overlap: float = 0.25, batch_size: int = 2) -> np.ndarray:
+    """Sigmoid outputs of one pass, or of the mirrored TTA passes, each mirrored back: (passes, c, z, y, x)."""
+    import torch
+
+    passes = flips() if tta else [()]
+    samples = []
+    for index, axes in enumerate(passes):
+        def report(fraction, text, index=index):
+            if progress:
+                progress((index + fraction) / len(passes), text)
+
+        logits = engine.sliding_window(network, np.flip(array, axes) if axes else array, window, overlap, batch_size,
+                                       report, cancel, f"{message} ({index + 1}/{len(passes)})")
+        probs = torch.sigmoid(torch.from_numpy(logits)).numpy()
+        samples.append(np.flip(probs, axes) if axes else probs)
+    return np.stack(samples)
+
+
+def require_sequences(segmenter, case) -> None:
+    """The sequences the model cannot do without are in the case, or an error naming them."""
+    missing = [s for s in segmenter.required if s not in case.images]
+    if missing:
+        raise GliomaAIError(f"Model '{segmenter.name}' needs {', '.join(missing)}, which case '{case.name}' lacks.",
+                            "Load or choose the missing sequences, or use the default GliomaAI model, "
+                            "which takes any subset.")
+
+
 class CardSegmenter:
     """A GliomaAI segmenter described by a model card: coarse grid, any subset of sequences."""
 
@@ -66,29 +94,12 @@ class CardSegmenter:
 
     def probabilities(self, case, engine, tta=False, progress=None, cancel=None):
         """(WT, TC, ET) probabilities on the case's grid, and the TTA samples (or None)."""
-        import torch
-
         model = model_input(case, self.card.input.get("spacing_mm", 2.0))
-        network = self.network(engine)
-        passes = flips() if tta else [()]
-        samples = []
-        for index, axes in enumerate(passes):
-            array = np.flip(model.channels, axes) if axes else model.channels
-
-            def report(fraction, message, index=index):
-                if progress:
-                    progress((index + fraction) / len(passes), message)
-
-            window = (self.card.input.get("window", DEFAULT_WINDOW),) * 3
-            logits = engine.sliding_window(network, array, window, progress=report, cancel=cancel,
-                                           message=f"segmenting ({index + 1}/{len(passes)})")
-            probs = torch.sigmoid(torch.from_numpy(logits)).numpy()
-            samples.append(np.flip(probs, axes) if axes else probs)
-        samples = np.stack(samples)
-        coarse = samples.mean(axis=0)
-        full = to_case_grid(coarse, model, case.reference)
-        full_samples = np.stack([to_case_grid(s, model, case.reference) for s in samples]) if tta else None
-        return full, full_samples
+        window = (self.card.input.get("window", DEFAULT_WINDOW),) * 3
+        coarse = sigmoid_passes(engine, self.network(engine), model.channels, window, tta, progress, cancel)
+        # Linear resampling commutes with the mean: each pass goes back to the case's grid once.
+        samples = np.stack([to_case_grid(s, model, case.reference) for s in coarse])
+        return samples.mean(axis=0), (samples if tta else None)
 
 
 def volumes_ml(labels: np.ndarray, voxel_ml: float) -> dict:
@@ -104,10 +115,7 @@ def segment_case(case, model="default", engine=None, tta: bool = False, progress
 
     started = time.perf_counter()
     segmenter = load_segmenter(model) if not hasattr(model, "probabilities") else model
-    missing = [s for s in segmenter.required if s not in case.images]
-    if missing:
-        raise GliomaAIError(f"Model '{segmenter.name}' needs {', '.join(missing)}, which case '{case.name}' lacks.",
-                            "Load the missing sequences, or use the default GliomaAI model, which takes any subset.")
+    require_sequences(segmenter, case)
     engine = engine or default_engine()
     probabilities, samples = segmenter.probabilities(case, engine, tta, progress, cancel)
     voxel_ml = float(np.prod(case.reference.GetSpacing())) / 1000
