@@ -7,7 +7,6 @@ hands slicer.mrmlScene to GliomaAILib, where all the work is done (Qt-free, test
 import tempfile
 from pathlib import Path
 
-
 import slicer
 from slicer import vtkMRMLScalarVolumeNode, vtkMRMLSegmentationNode
 from slicer.i18n import tr as _
@@ -15,7 +14,8 @@ from slicer.parameterNodeWrapper import parameterNodeWrapper
 from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoadableModuleLogic,
                                            ScriptedLoadableModuleTest, ScriptedLoadableModuleWidget)
 
-from GliomaAILib import case_nodes, dependencies, storage
+from gliomaai.sequences import SEQUENCES
+from GliomaAILib import case_nodes, dependencies, imputation_nodes, storage
 from GliomaAILib.parameter_node_widget import ParameterNodeWidgetMixin
 
 
@@ -29,7 +29,8 @@ class GliomaAI(ScriptedLoadableModule):
         self.parent.helpText = _(
             "Load a glioma MRI case (T1, T1 post-contrast, T2, FLAIR, in any common naming) into the scene with its "
             "exact geometry, with its tumour labels as a segmentation (NETC, SNFH, ET), and save segmentations. "
-            "Synthesized sequences are named and marked 'synthetic': they are never for clinical reading. "
+            "Missing sequences can be imputed (synthesised from the others) for computation such as segmentation; "
+            "synthetic sequences are named and marked 'synthetic': they are never for clinical reading. "
             "GliomaAISegment and GliomaAIExplain build on this module. Research software, not a medical device.")
         self.parent.acknowledgementText = _(
             "Built on 3D Slicer, SimpleITK, MONAI and PyTorch. Label conventions follow the BraTS challenges.")
@@ -41,14 +42,25 @@ class GliomaAIParameterNode:
     referenceVolume: vtkMRMLScalarVolumeNode
     segmentation: vtkMRMLSegmentationNode
     segmentationFile: Path
+    t1nVolume: vtkMRMLScalarVolumeNode
+    t1cVolume: vtkMRMLScalarVolumeNode
+    t2wVolume: vtkMRMLScalarVolumeNode
+    t2fVolume: vtkMRMLScalarVolumeNode
+
+
+POLL_MS = 200
 
 
 class GliomaAIWidget(ScriptedLoadableModuleWidget, ParameterNodeWidgetMixin):
     def __init__(self, parent=None) -> None:
         ScriptedLoadableModuleWidget.__init__(self, parent)
         ParameterNodeWidgetMixin.__init__(self)
+        self._background = None  # the running BackgroundImputation
+        self._timer = None
 
     def setup(self) -> None:
+        import qt
+
         ScriptedLoadableModuleWidget.setup(self)
         uiWidget = slicer.util.loadUI(self.resourcePath("UI/GliomaAI.ui"))
         self.layout.addWidget(uiWidget)
@@ -57,13 +69,40 @@ class GliomaAIWidget(ScriptedLoadableModuleWidget, ParameterNodeWidgetMixin):
         self.ui.loadCaseButton.connect("clicked(bool)", self.onLoadCase)
         self.ui.saveSegmentationButton.connect("clicked(bool)", self.onSaveSegmentation)
         self.ui.installButton.connect("clicked(bool)", self.onInstall)
+        self.ui.imputeButton.connect("clicked(bool)", self.onImpute)
+        self.ui.cancelImputeButton.connect("clicked(bool)", self.onCancelImpute)
+        self.progressBar = qt.QProgressBar()
+        self.progressBar.setRange(0, 100)
+        self.progressBar.visible = False
+        self.ui.imputeCollapsibleButton.layout().addRow(self.progressBar)
+        self._timer = qt.QTimer()
+        self._timer.setInterval(POLL_MS)
+        self._timer.connect("timeout()", self.onPollImpute)
         self.startParameterNode(GliomaAILogic(), slicer.mrmlScene)
+
+    def cleanup(self) -> None:
+        self._stopImputation()
+        ParameterNodeWidgetMixin.cleanup(self)
+
+    def onSceneStartClose(self, caller, event) -> None:
+        self._stopImputation()
+        ParameterNodeWidgetMixin.onSceneStartClose(self, caller, event)
+
+    def _sequenceVolumes(self) -> dict:
+        return {s: getattr(self._parameterNode, f"{s}Volume") for s in SEQUENCES}
 
     def updatePanel(self) -> None:
         p = self._parameterNode
         self.ui.loadCaseButton.enabled = bool(p and p.caseFolder and str(p.caseFolder) != ".")
         self.ui.saveSegmentationButton.enabled = bool(p and p.segmentation and p.segmentationFile
                                                       and str(p.segmentationFile) != ".")
+        if p is None:
+            return
+        slots = imputation_nodes.sequence_slots(self._sequenceVolumes())
+        self.ui.slotsLabel.text = "   ".join(f"{s}: {state}" for s, state in slots.items())
+        running = self._background is not None
+        self.ui.imputeButton.enabled = not running and "missing" in slots.values() and "present" in slots.values()
+        self.ui.cancelImputeButton.enabled = running
 
     def onLoadCase(self) -> None:
         with slicer.util.tryWithErrorDisplay(_("Failed to load the case."), waitCursor=True):
@@ -71,11 +110,77 @@ class GliomaAIWidget(ScriptedLoadableModuleWidget, ParameterNodeWidgetMixin):
             self._parameterNode.referenceVolume = nodes.reference
             if nodes.segmentation:
                 self._parameterNode.segmentation = nodes.segmentation
+            for sequence in SEQUENCES:
+                setattr(self._parameterNode, f"{sequence}Volume", nodes.volumes.get(sequence))
             slicer.util.setSliceViewerLayers(background=nodes.reference, fit=True)
 
     def onSaveSegmentation(self) -> None:
         with slicer.util.tryWithErrorDisplay(_("Failed to save the segmentation."), waitCursor=True):
             self.logic.saveSegmentation(self._parameterNode.segmentation, self._parameterNode.segmentationFile)
+
+    # Imputation, in the background -----------------------------------------------------------------
+
+    def onImpute(self) -> None:
+        with slicer.util.tryWithErrorDisplay(_("Failed to start the imputation."), waitCursor=True):
+            self._background = self.logic.startImputation(self._sequenceVolumes())
+            self.progressBar.value = 0
+            self.progressBar.visible = True
+            self._timer.start()
+        self.updatePanel()
+
+    def onPollImpute(self) -> None:
+        background = self._background
+        if background is None:
+            self._timer.stop()
+            return
+        fraction, message = background.progress
+        self.progressBar.value = int(round(100 * fraction))
+        self.ui.imputeStatusLabel.text = _("Cancelling...") if background.job.cancelled else message
+        if not background.done:
+            return
+        self._stopImputation()
+        from gliomaai.inference.engine import Cancelled
+
+        try:
+            made = self.logic.finishImputation(background)
+        except Cancelled:
+            self.ui.imputeStatusLabel.text = _("Cancelled: nothing was added to the scene.")
+        except Exception as error:
+            self.ui.imputeStatusLabel.text = _("Failed.")
+            slicer.util.errorDisplay(_("The imputation failed."), detailedText=str(error))
+        else:
+            for sequence, node in made.volumes.items():
+                setattr(self._parameterNode, f"{sequence}Volume", node)
+            self.ui.imputeStatusLabel.text = "\n".join(made.notes + [
+                _("{sequence} against the real one: PSNR {psnr:.1f} dB, SSIM {ssim:.3f}, MAE {mae:.3f}").format(
+                    sequence=s, **q) for s, q in made.quality.items()])
+            self.showSideBySide(made.volumes)
+        self.updatePanel()
+
+    def showSideBySide(self, synthetic: dict) -> None:
+        """A real sequence on the left, the first synthetic one on the right, views linked."""
+        real = next((n for s, n in self._sequenceVolumes().items() if n is not None and s not in synthetic), None)
+        layoutManager = slicer.app.layoutManager()
+        layoutManager.setLayout(slicer.vtkMRMLLayoutNode.SlicerLayoutSideBySideView)
+        for view, node in (("Red", real), ("Yellow", next(iter(synthetic.values())))):
+            if node is not None:
+                layoutManager.sliceWidget(view).mrmlSliceCompositeNode().SetBackgroundVolumeID(node.GetID())
+                layoutManager.sliceWidget(view).mrmlSliceCompositeNode().SetLinkedControl(True)
+                layoutManager.sliceWidget(view).sliceLogic().FitSliceToAll()
+
+    def onCancelImpute(self) -> None:
+        if self._background is not None:
+            self._background.cancel()
+            self.ui.imputeStatusLabel.text = _("Cancelling...")
+
+    def _stopImputation(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        if hasattr(self, "progressBar"):
+            self.progressBar.visible = False
+        background, self._background = self._background, None
+        if background is not None and not background.done:
+            background.cancel()
 
     def onInstall(self) -> None:
         with slicer.util.tryWithErrorDisplay(_("Failed to install the Python packages."), waitCursor=True):
@@ -100,6 +205,22 @@ class GliomaAILogic(ScriptedLoadableModuleLogic, dependencies.DependenciesLogicM
 
     def saveSegmentation(self, segmentationNode, path):
         return storage.save_segmentation(segmentationNode, path)
+
+    def startImputation(self, volumesBySequence, sequences=None, model="default", device="auto", engine=None):
+        """Read the volumes and the imputer here, then impute in a worker thread; poll the returned object."""
+        self.ensureDependencies(torch=True)
+        run = imputation_nodes.prepare_imputation(volumesBySequence, sequences, model, device, engine)
+        return imputation_nodes.BackgroundImputation(run).start()
+
+    def finishImputation(self, background):
+        return background.finish(slicer.mrmlScene)
+
+    def runImputation(self, volumesBySequence, sequences=None, model="default", device="auto", progress=None,
+                      cancel=None, engine=None):
+        """Impute and add the synthetic volumes, here and now (for scripts; the panel uses startImputation)."""
+        self.ensureDependencies(torch=True)
+        return imputation_nodes.run_imputation(slicer.mrmlScene, volumesBySequence, sequences, model, device,
+                                               progress, cancel, engine)
 
 
 class GliomaAITest(ScriptedLoadableModuleTest):

@@ -2,7 +2,7 @@
 
 Thin module: the widget binds the panel to a parameter node and calls the logic; the logic
 hands slicer.mrmlScene to GliomaAISegmentLib (Qt-free, tested with pytest). The model runs in a
-worker thread (GliomaAISegmentLib.worker) that the panel polls with a QTimer, so Slicer stays
+worker thread (GliomaAILib.worker) that the panel polls with a QTimer, so Slicer stays
 usable; the scene is only changed on the GUI thread, once the model is done.
 """
 

@@ -16,10 +16,8 @@ from gliomaai.phantom import make_phantom
 from GliomaAILib import samples
 from GliomaAILib.case_nodes import case_to_nodes
 from GliomaAILib.segmentation_nodes import segmentation_to_labels
+from GliomaAILib.worker import BackgroundJob
 from GliomaAISegmentLib import checks, display, segmentation_run
-from GliomaAISegmentLib.worker import BackgroundJob
-
-
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from gliomaai import labels as label_conventions
 from gliomaai.errors import GliomaAIError
+from gliomaai.geometry import Grid
 from gliomaai.sequences import DESCRIPTIONS, SEQUENCES
 
 from .segmentation_nodes import CONVENTION_ATTRIBUTE, labels_to_segmentation, segmentation_to_labels
@@ -130,3 +131,51 @@ def nodes_to_case(nodes: CaseNodes):
 
 def _nodes_of_class(scene, class_name: str) -> list:
     return [scene.GetNthNodeByClass(i, class_name) for i in range(scene.GetNumberOfNodesByClass(class_name))]
+
+
+# A Case from volumes a person chose ----------------------------------------------------------
+
+def checked_inputs(volumes_by_sequence: dict) -> dict:
+    unknown = [s for s in volumes_by_sequence if s not in SEQUENCES]
+    if unknown:
+        raise GliomaAIError(f"Unknown sequences {unknown}.", f"Use {', '.join(SEQUENCES)}.")
+    chosen = {s: volumes_by_sequence[s] for s in SEQUENCES if volumes_by_sequence.get(s) is not None}
+    if not chosen:
+        raise GliomaAIError("No input volume is chosen.",
+                            "Choose at least one of T1, T1c, T2 and FLAIR (the default model takes any subset).")
+    seen = {}
+    for sequence, node in chosen.items():
+        if node.GetImageData() is None:
+            raise GliomaAIError(f"{node.GetName()} ({sequence}) holds no image data.", "Choose a loaded volume.")
+        if node.GetID() in seen:
+            raise GliomaAIError(f"{node.GetName()} is chosen as both {seen[node.GetID()]} and {sequence}.",
+                                "Choose each sequence's own volume (leave missing ones empty).")
+        seen[node.GetID()] = sequence
+    return chosen
+
+
+def case_from_volumes(volumes_by_sequence: dict, case_name: str | None = None):
+    """A Case of the chosen volumes ({sequence: node or None}); they must share one voxel grid."""
+    from gliomaai.case import Case
+
+    chosen = checked_inputs(volumes_by_sequence)
+    images = {s: node_to_image(n) for s, n in chosen.items()}
+    first = next(iter(chosen))
+    grid = Grid.of(images[first])
+    for sequence, image in images.items():
+        if not Grid.of(image).matches(grid):
+            raise GliomaAIError(
+                f"{chosen[sequence].GetName()} ({sequence}: {Grid.of(image).describe()}) is not on the voxel grid of "
+                f"{chosen[first].GetName()} ({first}: {grid.describe()}).",
+                "Choose volumes of one case on one grid, or register and resample them onto one first "
+                "(for example with the General Registration (BRAINS) module).")
+        image.CopyInformation(images[first])  # float noise of the header only: checked above
+    case = Case(case_name or case_of_node(chosen[first]) or chosen[first].GetName(), images,
+                synthetic=synthetic_inputs(chosen),
+                sources={s: f"scene node {n.GetName()}" for s, n in chosen.items()})
+    case.check_grid()
+    return case
+
+
+def synthetic_inputs(nodes: dict) -> set:
+    return {s for s, n in nodes.items() if n.GetAttribute(SYNTHETIC_ATTRIBUTE) == "1"}

@@ -148,6 +148,50 @@ def check_segmentation_file_round_trip(scene, case, path):
     return loaded
 
 
+def check_imputation(scene, volumes_by_sequence: dict, model, engine, missing=("t1c",)):
+    """Imputing into the scene: new nodes, named, flagged and described as synthetic, on the inputs' grid;
+    the inputs untouched; a second run makes other nodes beside the first."""
+    from .imputation_nodes import SOURCES_ATTRIBUTE, run_imputation
+
+    inputs = {s: n for s, n in volumes_by_sequence.items() if s not in missing}
+    before = {s: np.array(arrayFromVolume(n), copy=True) for s, n in inputs.items()}
+    reference = next(iter(inputs.values()))
+    made = run_imputation(scene, inputs, model=model, engine=engine)
+    assert sorted(made.volumes) == sorted(missing), f"imputed {sorted(made.volumes)}, expected {sorted(missing)}"
+    for sequence, node in made.volumes.items():
+        assert node.GetName().endswith(f"{sequence} synthetic"), node.GetName()
+        assert node.GetAttribute(SYNTHETIC_ATTRIBUTE) == "1" and node.GetAttribute(SEQUENCE_ATTRIBUTE) == sequence
+        assert "SYNTHETIC" in node.GetDescription() and node.GetAttribute(SOURCES_ATTRIBUTE) == ",".join(inputs)
+        assert node_geometry(node) == node_geometry(reference), f"{node.GetName()} is not on the inputs' grid"
+        assert np.asarray(arrayFromVolume(node)).std() > 0, f"{node.GetName()} is empty"
+    for sequence, node in inputs.items():
+        assert np.array_equal(arrayFromVolume(node), before[sequence]), f"the input {sequence} was changed"
+    again = run_imputation(scene, inputs, model=model, engine=engine)
+    for sequence, node in again.volumes.items():
+        assert node is not made.volumes[sequence] and node.GetName() != made.volumes[sequence].GetName()
+        assert scene.IsNodePresent(made.volumes[sequence]), "an earlier synthetic volume was replaced"
+    return made
+
+
+def check_imputation_cancel(scene, volumes_by_sequence: dict, model, engine, missing=("t1c",)):
+    """Cancelled before its first slice, an imputation adds nothing to the scene."""
+    from gliomaai.inference.engine import Cancelled
+
+    from .imputation_nodes import BackgroundImputation, prepare_imputation
+
+    count = scene.GetNumberOfNodes()
+    background = BackgroundImputation(prepare_imputation({s: n for s, n in volumes_by_sequence.items()
+                                                          if s not in missing}, model=model, engine=engine))
+    background.cancel()  # before the first batch of slices: the worker stops there
+    background.start().job.wait(60)
+    try:
+        background.finish(scene)
+        raise AssertionError("a cancelled imputation finished")
+    except Cancelled:
+        pass
+    assert scene.GetNumberOfNodes() == count, "a cancelled imputation added nodes"
+
+
 def run_all(scene, folder, log=print) -> None:
     """Every check above on every sample grid: what the Slicer self-test runs."""
     folder = Path(folder)
@@ -162,3 +206,17 @@ def run_all(scene, folder, log=print) -> None:
             check_volume_file_round_trip(scene, case.images["t1c"], folder / f"{grid}-t1c{suffix}")
             check_volume_file_round_trip(scene, case.labels, folder / f"{grid}-labels{suffix}", labelmap=True)
         check_segmentation_file_round_trip(scene, case, folder / f"{grid}.seg.nrrd")
+    try:
+        import torch  # noqa: F401 - the imputation checks run a model
+    except ImportError:
+        log("Imputation checks skipped: PyTorch is not installed (GliomaAI installs it at first use).")
+        return
+    from gliomaai.models.untrained import write_untrained_imputer
+    from gliomaai.inference.engine import InferenceEngine
+
+    model, engine = write_untrained_imputer(folder / "untrained-imputer"), InferenceEngine("cpu")
+    for grid in samples.GRIDS:
+        log(f"GliomaAI imputation checks on the '{grid}' grid")
+        nodes = case_to_nodes(scene, samples.sample_case(grid))
+        check_imputation(scene, nodes.volumes, model, engine)
+        check_imputation_cancel(scene, nodes.volumes, model, engine)

@@ -4,7 +4,7 @@ import argparse
 import sys
 
 from . import __version__
-from .commands import crossval, demo, evaluate, finetune, fuse, info, segment, train
+from .commands import crossval, crossval_imputer, demo, evaluate, finetune, fuse, impute, info, segment, train, train_imputer
 from .errors import GliomaAIError
 
 
@@ -16,10 +16,13 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_parsers(subparsers)
     fuse.add_parser(subparsers)
     segment.add_parser(subparsers)
+    impute.add_parser(subparsers)
     demo.add_parser(subparsers)
     train.add_parser(subparsers)
+    train_imputer.add_parser(subparsers)
     finetune.add_parser(subparsers)
     crossval.add_parser(subparsers)
+    crossval_imputer.add_parser(subparsers)
     return parser
 
 

@@ -126,3 +126,12 @@ def is_marked_synthetic(image: sitk.Image, path) -> bool:
         return True
     return any(image.HasMetaDataKey(key) and SYNTHETIC_MARK in image.GetMetaData(key).upper()
                for key in ("descrip", "ITK_FileNotes", "Description"))
+
+
+def mark_synthetic(image: sitk.Image, note: str) -> sitk.Image:
+    """The image with `note` (which must say SYNTHETIC) in the header fields that writers keep."""
+    if SYNTHETIC_MARK not in note.upper():
+        raise ValueError("A synthetic image's note must say SYNTHETIC.")
+    image.SetMetaData("ITK_FileNotes", note[:79])
+    image.SetMetaData("Description", note)
+    return image

@@ -34,3 +34,18 @@ def zscore(array: np.ndarray, mask: np.ndarray) -> np.ndarray:
     out = np.zeros(array.shape, dtype=np.float32)
     out[mask] = ((array[mask] - mean) / (std if std > 0 else 1.0)).astype(np.float32)
     return out
+
+
+def unit_range(array: np.ndarray, mask: np.ndarray, percentiles=(0.5, 99.5)) -> np.ndarray:
+    """The mask's 0.5..99.5 percentile range mapped to 0..1 (clipped); zero outside the mask. float32.
+
+    Images, unlike z-scores, keep a dark background and a bounded range, which a network that
+    outputs images (imputation) needs; the synthesis metrics use the same percentiles.
+    """
+    out = np.zeros(array.shape, dtype=np.float32)
+    if not mask.any():
+        return out
+    low, high = np.percentile(array[mask], percentiles)
+    scale = (high - low) if high > low else 1.0
+    out[mask] = np.clip((array[mask] - low) / scale, 0.0, 1.0)
+    return out

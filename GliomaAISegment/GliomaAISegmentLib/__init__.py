@@ -2,7 +2,6 @@
 
 - segmentation_run: a GliomaAI model on the chosen volumes -> a new segmentation node with
   provenance, the model's own labels (hidden, for comparison), uncertainty and volumes;
-- worker: the background thread the panel polls (progress, cancel);
 - correction_nodes: an edited model segmentation saved as a correction record (gliomaai.corrections);
 - display: the uncertainty as an overlay;
 - label_files: label map files in any convention <-> segmentations;

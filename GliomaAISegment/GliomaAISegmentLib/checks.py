@@ -15,7 +15,7 @@ import SimpleITK as sitk
 
 from gliomaai import labels as label_conventions
 from gliomaai.errors import GliomaAIError
-from GliomaAILib import samples
+from GliomaAILib import case_nodes, samples
 from GliomaAILib.case_nodes import ROLE_ATTRIBUTE, case_to_nodes
 from GliomaAILib.checks import check_segments
 from GliomaAILib.segmentation_nodes import labels_to_segmentation, segmentation_to_labels
@@ -200,7 +200,7 @@ def check_correction_saved(scene, volumes_by_sequence: dict, model, folder, engi
     saved = correction_nodes.save_correction_from_scene(scene, nodes.segmentation, folder)
     assert saved.path.parent == folder and saved.path.is_dir(), saved.path
     chosen = {s: n for s, n in volumes_by_sequence.items() if n is not None}
-    synthetic = segmentation_run.synthetic_inputs(chosen)
+    synthetic = case_nodes.synthetic_inputs(chosen)
     expected_files = {"record.json", "corrected.nii.gz", "model.nii.gz",
                       *(f"images/{s}{'-synthetic' if s in synthetic else ''}.nii.gz" for s in chosen)}
     present = {str(p.relative_to(saved.path)) for p in saved.path.rglob("*") if p.is_file()}

@@ -14,11 +14,11 @@ import vtk
 
 from gliomaai import corrections
 from gliomaai.errors import GliomaAIError
-from GliomaAILib.case_nodes import CASE_ATTRIBUTE, ROLE_ATTRIBUTE
+from GliomaAILib.case_nodes import CASE_ATTRIBUTE, ROLE_ATTRIBUTE, synthetic_inputs
 from GliomaAILib.segmentation_nodes import segmentation_to_labels
 from GliomaAILib.volumes import node_to_image
 
-from .segmentation_run import input_volumes, model_nodes, provenance, synthetic_inputs
+from .segmentation_run import input_volumes, model_nodes, provenance
 
 COMPARISON_ROLE = "correction comparison"
 RECORD_ATTRIBUTE = "GliomaAI.CorrectionRecord"  # on the segmentation node: the last record saved of it

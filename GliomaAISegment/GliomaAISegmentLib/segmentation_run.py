@@ -31,12 +31,12 @@ import vtk
 
 from gliomaai import labels as label_conventions
 from gliomaai.errors import GliomaAIError
-from gliomaai.geometry import Grid
 from gliomaai.sequences import SEQUENCES
-from GliomaAILib.case_nodes import (CASE_ATTRIBUTE, ROLE_ATTRIBUTE, SEQUENCE_ATTRIBUTE, SYNTHETIC_ATTRIBUTE,
-                                    case_of_node, find_case_nodes)
+from GliomaAILib.case_nodes import (CASE_ATTRIBUTE, ROLE_ATTRIBUTE, SEQUENCE_ATTRIBUTE, case_from_volumes,
+                                    case_of_node, checked_inputs, find_case_nodes, synthetic_inputs)
 from GliomaAILib.segmentation_nodes import labels_to_segmentation
-from GliomaAILib.volumes import add_volume_node, node_to_image
+from GliomaAILib.volumes import add_volume_node
+from GliomaAILib.worker import BackgroundRun
 
 MODEL_ROLE = "model segmentation"  # ROLE_ATTRIBUTE of a segmentation a GliomaAI model made
 MODEL_LABELS_ROLE = "model labels"
@@ -91,48 +91,6 @@ def sequence_volumes(scene, volume_node) -> dict:
 
     sequence = volume_node.GetAttribute(SEQUENCE_ATTRIBUTE) or sequence_from_name(volume_node.GetName())
     return {sequence: volume_node} if sequence in SEQUENCES else {}
-
-
-def _checked_inputs(volumes_by_sequence: dict) -> dict:
-    unknown = [s for s in volumes_by_sequence if s not in SEQUENCES]
-    if unknown:
-        raise GliomaAIError(f"Unknown sequences {unknown}.", f"Use {', '.join(SEQUENCES)}.")
-    chosen = {s: volumes_by_sequence[s] for s in SEQUENCES if volumes_by_sequence.get(s) is not None}
-    if not chosen:
-        raise GliomaAIError("No input volume is chosen.",
-                            "Choose at least one of T1, T1c, T2 and FLAIR (the default model takes any subset).")
-    seen = {}
-    for sequence, node in chosen.items():
-        if node.GetImageData() is None:
-            raise GliomaAIError(f"{node.GetName()} ({sequence}) holds no image data.", "Choose a loaded volume.")
-        if node.GetID() in seen:
-            raise GliomaAIError(f"{node.GetName()} is chosen as both {seen[node.GetID()]} and {sequence}.",
-                                "Choose each sequence's own volume (leave missing ones empty).")
-        seen[node.GetID()] = sequence
-    return chosen
-
-
-def case_from_volumes(volumes_by_sequence: dict, case_name: str | None = None):
-    """A Case of the chosen volumes ({sequence: node or None}); they must share one voxel grid."""
-    from gliomaai.case import Case
-
-    chosen = _checked_inputs(volumes_by_sequence)
-    images = {s: node_to_image(n) for s, n in chosen.items()}
-    first = next(iter(chosen))
-    grid = Grid.of(images[first])
-    for sequence, image in images.items():
-        if not Grid.of(image).matches(grid):
-            raise GliomaAIError(
-                f"{chosen[sequence].GetName()} ({sequence}: {Grid.of(image).describe()}) is not on the voxel grid of "
-                f"{chosen[first].GetName()} ({first}: {grid.describe()}).",
-                "Choose volumes of one case on one grid, or register and resample them onto one first "
-                "(for example with the General Registration (BRAINS) module).")
-        image.CopyInformation(images[first])  # float noise of the header only: checked above
-    case = Case(case_name or case_of_node(chosen[first]) or chosen[first].GetName(), images,
-                synthetic=synthetic_inputs(chosen),
-                sources={s: f"scene node {n.GetName()}" for s, n in chosen.items()})
-    case.check_grid()
-    return case
 
 
 def _model_sha256(segmenter) -> str:
@@ -282,7 +240,7 @@ def prepare_run(volumes_by_sequence: dict, model="default", device: str = "auto"
     segmenter = load_segmenter(model or "default") if not hasattr(model, "probabilities") else model
     require_sequences(segmenter, case)
     engine = engine or default_engine(device or "auto")
-    input_nodes = _checked_inputs(volumes_by_sequence)
+    input_nodes = checked_inputs(volumes_by_sequence)
     return SegmentationRun(case, input_nodes, segmenter, engine, tta)
 
 
@@ -343,10 +301,6 @@ def input_volumes(segmentation_node) -> dict:
     return {s: n for s, n in nodes.items() if n is not None}
 
 
-def synthetic_inputs(nodes: dict) -> set:
-    return {s for s, n in nodes.items() if n.GetAttribute(SYNTHETIC_ATTRIBUTE) == "1"}
-
-
 def model_labels_array(segmentation_node) -> np.ndarray:
     """The model's canonical labels (z, y, x), as it gave them (a copy)."""
     from slicer.util import arrayFromVolume
@@ -354,7 +308,7 @@ def model_labels_array(segmentation_node) -> np.ndarray:
     return np.array(arrayFromVolume(model_nodes(segmentation_node).model_labels), copy=True)
 
 
-class BackgroundSegmentation:
+class BackgroundSegmentation(BackgroundRun):
     """The panel's Apply: prepare here, segment in a worker thread, add to the scene when done.
 
     start() and finish() run on the main thread; in between, poll `progress` and `done` (a
@@ -362,26 +316,5 @@ class BackgroundSegmentation:
     """
 
     def __init__(self, run: SegmentationRun):
-        from .worker import BackgroundJob
-
+        super().__init__(run.segment, run.add_to_scene, name=f"GliomaAI segmentation of {run.case.name}")
         self.run = run
-        self.job = BackgroundJob(run.segment, name=f"GliomaAI segmentation of {run.case.name}")
-
-    def start(self) -> "BackgroundSegmentation":
-        self.job.start()
-        return self
-
-    @property
-    def progress(self) -> tuple:
-        return self.job.progress
-
-    @property
-    def done(self) -> bool:
-        return self.job.done
-
-    def cancel(self) -> None:
-        self.job.cancel()
-
-    def finish(self, scene) -> SegmentationNodes:
-        """The new nodes; raises the worker's error (Cancelled if cancelled), adding nothing then."""
-        return self.run.add_to_scene(scene, self.job.result())

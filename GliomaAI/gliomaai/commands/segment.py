@@ -7,6 +7,7 @@ from tqdm import tqdm
 from .. import labels as conventions
 from ..errors import GliomaAIError
 from ..imageio import image_from_array, write_image
+from ..imputation.imputer import impute_case
 from ..inference.engine import DEVICES, default_engine
 from ..report import case_montage
 from ..segmentation.segmenter import segment_case
@@ -26,6 +27,8 @@ def add_parser(subparsers):
                         help="label convention of segmentation.nii.gz (default: brats2023)")
     parser.add_argument("--tta", action="store_true", help="test-time augmentation (mirrored passes): slower, "
                                                              "uncertainty from their disagreement")
+    parser.add_argument("--impute-missing", action="store_true",
+                        help="synthesise missing sequences first (default imputer) and segment with them")
     parser.set_defaults(run=run)
 
 
@@ -63,7 +66,13 @@ def run(args) -> int:
             bar.set_postfix_str(message)
             bar.refresh()
 
-        result = segment_case(case, args.model, engine, tta=args.tta, progress=progress)
+        imputing = args.impute_missing and bool(case.missing)
+        share = 0.2 if imputing else 0.0  # of the progress bar
+        if imputing:
+            case = impute_case(case, None, "default", engine,
+                               progress=lambda f, m: progress(share * f, m)).case_with_imputed(case)
+        result = segment_case(case, args.model, engine, tta=args.tta,
+                              progress=lambda f, m: progress(share + (1 - share) * f, m))
     out.mkdir(parents=True, exist_ok=True)
     summary = write_segmentation(result, case, out, args.convention)
     volumes = ", ".join(f"{k} {v:.1f} mL" for k, v in summary["volumes_ml"].items())

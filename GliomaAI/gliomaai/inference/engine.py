@@ -74,13 +74,16 @@ class InferenceEngine:
         return list(self._models)
 
     def sliding_window(self, network, array: np.ndarray, roi_size, overlap: float = 0.25, batch_size: int = 2,
-                       progress=None, cancel=None, message: str = "inference") -> np.ndarray:
+                       progress=None, cancel=None, message: str = "inference", mode: str = "gaussian") -> np.ndarray:
         """network(x) over windows of a (c, z, y, x) array; the blended (c', z, y, x) output as numpy.
+
+        `mode` weighs overlapping windows as MONAI does ("gaussian", or "constant" for windows that
+        do not overlap, such as the single slices of a per-slice network).
 
         Falls back to the CPU, with a warning, when the GPU runs out of memory.
         """
         try:
-            return self._sliding_window(network, array, roi_size, overlap, batch_size, progress, cancel, message)
+            return self._sliding_window(network, array, roi_size, overlap, batch_size, progress, cancel, message, mode)
         except RuntimeError as error:
             if self.device == "cpu" or not _is_out_of_memory(error):
                 raise
@@ -92,9 +95,9 @@ class InferenceEngine:
             self.device = "cpu"
             self._models = {k: m.to("cpu") for k, m in self._models.items()}
             return self._sliding_window(network.to("cpu"), array, roi_size, overlap, batch_size, progress, cancel,
-                                        message)
+                                        message, mode)
 
-    def _sliding_window(self, network, array, roi_size, overlap, batch_size, progress, cancel, message):
+    def _sliding_window(self, network, array, roi_size, overlap, batch_size, progress, cancel, message, mode):
         import torch
         from monai.inferers import sliding_window_inference
 
@@ -115,7 +118,7 @@ class InferenceEngine:
         with torch.no_grad():
             tensor = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))[None].to(device)
             output = sliding_window_inference(tensor, roi_size, batch_size, predictor, overlap=overlap,
-                                              mode="gaussian", sw_device=device, device=torch.device("cpu"))
+                                              mode=mode, sw_device=device, device=torch.device("cpu"))
         return output[0].numpy()
 
 

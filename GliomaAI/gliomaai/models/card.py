@@ -80,3 +80,18 @@ def load_state_dict(card: ModelCard) -> dict:
     except Exception as error:  # torch raises several kinds on bad files
         raise GliomaAIError(f"{weights}: cannot be loaded as weights ({error}).",
                             "Give a state dict saved with torch.save(model.state_dict()).") from None
+
+
+def cached_network(card: ModelCard, engine):
+    """The card's network with its checked weights, built once per engine and kept there."""
+    from .network import build_network
+
+    def build():
+        network = build_network(card.architecture)
+        try:
+            network.load_state_dict(load_state_dict(card))
+        except RuntimeError as error:
+            raise GliomaAIError(f"The weights of '{card.name}' do not fit its architecture ({str(error)[:200]}).",
+                                "The card and the weights belong to different models; retrain or copy the right pair.") from None
+        return network
+    return engine.model(f"{card.path}:{card.sha256}", build)

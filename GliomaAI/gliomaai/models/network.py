@@ -1,5 +1,7 @@
 """Networks by name and parameters, as a model card records them (MONAI builds them)."""
 
+import functools
+
 from ..errors import GliomaAIError
 
 # The default segmenter: a narrow SegResNet (init_filters 8) on 2 mm voxels. At that width a
@@ -11,6 +13,18 @@ DEFAULT_SEGMENTER = {
 }
 
 
+# The default imputer: a 2D U-Net applied to each axial slice at the case's resolution, with the
+# neighbouring slices as extra channels (16 in: 4 sequences x 3 slices + 4 presence flags; 4 out).
+# Measured on two cores with 8 patches of 128^2: 0.10 s a training step, 1.3 s for a whole case;
+# a 3D network at 1 mm would cost many times that, and at 2 mm would blur the images it makes.
+DEFAULT_IMPUTER = {
+    "class": "UNet",
+    "params": {"spatial_dims": 2, "in_channels": 16, "out_channels": 4, "channels": [16, 32, 64, 128, 256],
+               "strides": [2, 2, 2, 2], "num_res_units": 1},
+    "per_slice": True,
+}
+
+
 def build_network(architecture: dict):
     """The torch module an architecture entry ({"class": ..., "params": {...}}) describes."""
     from monai.networks import nets
@@ -19,4 +33,29 @@ def build_network(architecture: dict):
     if name not in ("SegResNet", "DynUNet", "UNet", "BasicUNet"):
         raise GliomaAIError(f"Unknown network class '{name}' in the model card.",
                             "Use SegResNet, DynUNet, UNet or BasicUNet, or check the model card.")
-    return getattr(nets, name)(**architecture.get("params", {}))
+    network = getattr(nets, name)(**architecture.get("params", {}))
+    return PerSlice(network) if architecture.get("per_slice") else network
+
+
+@functools.cache
+def _per_slice_class():
+    import torch
+
+    class PerSlice(torch.nn.Module):
+        """A 2D network over each slice of a (batch, channels, z, y, x) volume, so 3D code runs it unchanged."""
+
+        def __init__(self, network):
+            super().__init__()
+            self.network = network
+
+        def forward(self, volume):
+            batch, channels, depth, height, width = volume.shape
+            slices = volume.permute(0, 2, 1, 3, 4).reshape(batch * depth, channels, height, width)
+            out = self.network(slices)
+            return out.reshape(batch, depth, -1, height, width).permute(0, 2, 1, 3, 4)
+
+    return PerSlice
+
+
+def PerSlice(network):  # noqa: N802 - torch is imported late, so the class is made on first use
+    return _per_slice_class()(network)

@@ -7,6 +7,7 @@ from .card import read_card
 
 BUILTIN = Path(__file__).parent / "builtin"
 DEFAULT_SEGMENTER = "segmenter"
+DEFAULT_IMPUTER = "imputer"
 
 
 def builtin_models() -> list[str]:
@@ -39,3 +40,10 @@ def load_segmenter(name_or_path="default"):
 
         return BundleSegmenter(path)
     return CardSegmenter(read_card(find_card(name_or_path)))
+
+
+def load_imputer(name_or_path="default"):
+    """An imputer object with .impute(case, targets, engine, progress, cancel)."""
+    from ..imputation.imputer import CardImputer
+
+    return CardImputer(read_card(find_card(DEFAULT_IMPUTER if str(name_or_path) == "default" else name_or_path)))

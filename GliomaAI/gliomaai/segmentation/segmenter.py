@@ -10,8 +10,7 @@ from ..errors import GliomaAIError
 from ..imageio import image_from_array
 from ..inference.engine import default_engine
 from ..labels import CLASSES, region_masks
-from ..models.card import ModelCard, load_state_dict
-from ..models.network import build_network
+from ..models.card import ModelCard, cached_network
 from .postprocess import disagreement_uncertainty, entropy_uncertainty, probabilities_to_labels
 from .preprocess import model_input, to_case_grid
 
@@ -82,15 +81,7 @@ class CardSegmenter:
         self.required = tuple(card.input.get("required", ()))
 
     def network(self, engine):
-        def build():
-            network = build_network(self.card.architecture)
-            try:
-                network.load_state_dict(load_state_dict(self.card))
-            except RuntimeError as error:
-                raise GliomaAIError(f"The weights of '{self.card.name}' do not fit its architecture ({str(error)[:200]}).",
-                                    "The card and the weights belong to different models; retrain or copy the right pair.") from None
-            return network
-        return engine.model(f"{self.card.path}:{self.card.sha256}", build)
+        return cached_network(self.card, engine)
 
     def probabilities(self, case, engine, tta=False, progress=None, cancel=None):
         """(WT, TC, ET) probabilities on the case's grid, and the TTA samples (or None)."""

@@ -5,8 +5,6 @@ cases (validated every few hundred steps, never used to choose anything); withou
 trainable case trains the model that ships.
 """
 
-import csv
-import math
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,6 +17,7 @@ from ..models.card import ModelCard, sha256_of
 from ..models.network import DEFAULT_SEGMENTER, build_network
 from ..sequences import SEQUENCES
 from .augment import training_sample
+from .checkpoint import append_row, learning_rate_factor, load_checkpoint, save_checkpoint
 from .data import TRAINABLE_SILVER, expert_cases, prepare
 
 REGIONS = ("WT", "TC", "ET")
@@ -53,13 +52,6 @@ def split(cases: list[str], folds: int, fold: int | None, seed: int = 0) -> tupl
     return [c for c in cases if c not in held_out], sorted(held_out)
 
 
-def learning_rate_factor(step: int, config: TrainConfig) -> float:
-    if step < config.warmup:
-        return (step + 1) / config.warmup
-    progress = (step - config.warmup) / max(1, config.steps - config.warmup)
-    return 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
-
-
 def coarse_dice(network, case, patch) -> dict:
     """Dice per region on the coarse grid of a held-out case (a training curve, not a score)."""
     from monai.inferers import sliding_window_inference
@@ -88,15 +80,6 @@ def optimisation_step(network, optimizer, loss_function, cases, rng, batch: int,
     return loss.item()
 
 
-def _append(path: Path, row: dict) -> None:
-    new = not path.exists()
-    with open(path, "a", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(row))
-        if new:
-            writer.writeheader()
-        writer.writerow(row)
-
-
 def train(config: TrainConfig, progress: bool = True, until: int | None = None) -> Path | None:
     """Train to config.steps, resuming from the run folder's checkpoint; the model card's path at the end.
 
@@ -118,27 +101,11 @@ def train(config: TrainConfig, progress: bool = True, until: int | None = None) 
     torch.manual_seed(config.seed)
     network = build_network(config.architecture)
     optimizer = torch.optim.AdamW(network.parameters(), lr=config.learning_rate, weight_decay=1e-5)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: learning_rate_factor(s, config))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: learning_rate_factor(s, config.steps, config.warmup))
     loss_function = DiceCELoss(sigmoid=True, batch=True)
     rng = np.random.default_rng(config.seed)
-    step, seconds = 0, 0.0
     checkpoint = out / "checkpoint.pt"
-    if checkpoint.exists():
-        state = torch.load(checkpoint, map_location="cpu", weights_only=True)
-        network.load_state_dict(state["network"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        rng.bit_generator.state = state["rng"]
-        if "torch_rng" in state:  # dropout's generator (checkpoints of the first runs lack it)
-            torch.set_rng_state(state["torch_rng"])
-        step, seconds = state["step"], state["seconds"]
-
-    def save_checkpoint():
-        torch.save({"network": network.state_dict(), "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict(), "rng": rng.bit_generator.state,
-                    "torch_rng": torch.get_rng_state(),
-                    "step": step, "seconds": seconds}, checkpoint.with_suffix(".tmp"))
-        checkpoint.with_suffix(".tmp").replace(checkpoint)  # never a half-written checkpoint
+    step, seconds = load_checkpoint(checkpoint, network, optimizer, scheduler, rng)
 
     network.train()
     bar = tqdm(total=config.steps, initial=step, desc="training", unit="step", disable=not progress)
@@ -150,17 +117,17 @@ def train(config: TrainConfig, progress: bool = True, until: int | None = None) 
         scheduler.step()
         step += 1
         seconds += time.perf_counter() - started
-        _append(out / "log.csv", {"step": step, "loss": round(loss, 5),
+        append_row(out / "log.csv", {"step": step, "loss": round(loss, 5),
                                   "lr": f"{scheduler.get_last_lr()[0]:.3g}", "seconds": round(seconds, 1)})
         bar.update()
         bar.set_postfix(loss=f"{loss:.3f}")
         if held_out and (step % config.validate_every == 0 or step == config.steps):
             for case in held_out:
                 dice = coarse_dice(network, case, config.patch)
-                _append(out / "validation.csv", {"step": step, "case": case.name,
+                append_row(out / "validation.csv", {"step": step, "case": case.name,
                                                  **{r: round(float(v), 4) for r, v in dice.items()}})
         if step % config.checkpoint_every == 0 or step == config.steps:
-            save_checkpoint()
+            save_checkpoint(checkpoint, network, optimizer, scheduler, rng, step, seconds)
     bar.close()
     if step < config.steps:
         return None

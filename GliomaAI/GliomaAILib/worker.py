@@ -82,3 +82,31 @@ class BackgroundJob:
         if self._error is not None:
             raise self._error
         return self._value
+
+
+class BackgroundRun:
+    """A panel's Apply: a run prepared on the main thread, its work in a worker thread, its result
+    added to the scene on the main thread by finish() once `done` (poll `progress` meanwhile)."""
+
+    def __init__(self, work, add_to_scene, name: str):
+        self.job = BackgroundJob(work, name=name)
+        self._add_to_scene = add_to_scene
+
+    def start(self) -> "BackgroundRun":
+        self.job.start()
+        return self
+
+    @property
+    def progress(self) -> tuple:
+        return self.job.progress
+
+    @property
+    def done(self) -> bool:
+        return self.job.done
+
+    def cancel(self) -> None:
+        self.job.cancel()
+
+    def finish(self, scene):
+        """The new nodes; raises the worker's error (Cancelled if cancelled), adding nothing then."""
+        return self._add_to_scene(scene, self.job.result())

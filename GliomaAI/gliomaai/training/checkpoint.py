@@ -1,0 +1,45 @@
+"""What every training run shares: its checkpoint (resumed exactly), its CSV curves, its learning-rate schedule."""
+
+import csv
+import math
+from pathlib import Path
+
+import torch
+
+
+def learning_rate_factor(step: int, steps: int, warmup: int) -> float:
+    """Linear warm-up, then a cosine down to 2 % of the base rate."""
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = (step - warmup) / max(1, steps - warmup)
+    return 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+
+def append_row(path: Path, row: dict) -> None:
+    new = not path.exists()
+    with open(path, "a", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(row))
+        if new:
+            writer.writeheader()
+        writer.writerow(row)
+
+
+def save_checkpoint(path: Path, network, optimizer, scheduler, rng, step: int, seconds: float) -> None:
+    torch.save({"network": network.state_dict(), "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(), "rng": rng.bit_generator.state,
+                "torch_rng": torch.get_rng_state(), "step": step, "seconds": seconds}, path.with_suffix(".tmp"))
+    path.with_suffix(".tmp").replace(path)  # never a half-written checkpoint
+
+
+def load_checkpoint(path: Path, network, optimizer, scheduler, rng) -> tuple[int, float]:
+    """(step, seconds) of the checkpoint at `path`, its state restored; (0, 0.0) when there is none."""
+    if not path.exists():
+        return 0, 0.0
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    network.load_state_dict(state["network"])
+    optimizer.load_state_dict(state["optimizer"])
+    scheduler.load_state_dict(state["scheduler"])
+    rng.bit_generator.state = state["rng"]
+    if "torch_rng" in state:  # dropout's generator (checkpoints of the first runs lack it)
+        torch.set_rng_state(state["torch_rng"])
+    return state["step"], state["seconds"]
