@@ -36,6 +36,9 @@ def test_demo_writes_the_phantom_case_its_montage_and_report(tmp_path, capsys):
     assert report["synthetic"] == ["t1c", "t1n", "t2f", "t2w"] and report["missing"] == []
     assert (tmp_path / "phantom-synthetic-montage.png").stat().st_size > 10_000
     assert "SYNTHETIC" in (tmp_path / "report.md").read_text()
+    imputation = json.loads((tmp_path / "imputation" / "imputation.json").read_text())
+    assert imputation["synthetic"] == {"t1c": "t1c-synthetic.nii.gz"} and "t1c" in imputation["quality_against_real"]
+    assert "## Imputation" in (tmp_path / "report.md").read_text()
 
 
 def test_info_prints_sequences_and_what_is_missing(tmp_path, capsys, phantom):

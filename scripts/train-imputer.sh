@@ -2,7 +2,7 @@
 # Trains the shipped imputer and its four cross-validation folds on this CPU, each run resuming
 # where it stopped (run it again after an interruption). Runs go to $RUNS (default
 # ~/.cache/gliomaai/imputer-runs). Then `gliomaai crossval-imputer` scores the folds and
-# `scripts/publish_model.py imputer` copies the shipped weights and card into the package.
+# `scripts/publish_model.py RUN --name imputer` copies the shipped weights and card into the package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-$HOME/.cache/gliomaai/imputer-runs}

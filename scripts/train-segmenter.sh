@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Trains the shipped segmenter and its cross-validation on this CPU, each run resuming where it
 # stopped (run it again after an interruption). Runs go to $RUNS (default ~/.cache/gliomaai/runs).
-# Then `gliomaai crossval` scores the folds at full resolution and `scripts/publish-segmenter.sh`
+# Then `gliomaai crossval` scores the folds at full resolution and `scripts/publish_model.py`
 # copies the shipped weights and card into the package.
 set -euo pipefail
 cd "$(dirname "$0")/.."

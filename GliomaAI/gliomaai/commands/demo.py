@@ -11,6 +11,8 @@ from ..phantom import PHANTOM_NAME, make_phantom
 from ..report import SYNTHETIC_WARNING, case_montage
 from ..segmentation.segmenter import segment_case
 from ..summary import case_summary, format_summary
+from ..imputation.imputer import impute_case
+from .impute import MONTAGE, SUMMARY, synthetic_file_name, write_imputation
 from .segment import OUTPUTS, write_segmentation
 from .output import to_json
 
@@ -54,9 +56,23 @@ def segment_step(case, out: Path) -> str:
             "| region | Dice | HD95 (mm) | predicted mL | phantom mL |\n|---|---|---|---|---|\n" + table + "\n")
 
 
+def impute_step(case, out: Path) -> str:
+    """Hide the phantom's T1c, synthesise it from the other three with the default imputer, compare."""
+    result = impute_case(case, ["t1c"], "default")
+    folder = out / "imputation"
+    for name in (synthetic_file_name("t1c"), SUMMARY, MONTAGE):  # the demo's own output: a rerun replaces it
+        (folder / name).unlink(missing_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    quality = write_imputation(result, case, folder)["quality_against_real"]["t1c"]
+    return (f"## Imputation ({result.model} {result.model_version}, {result.seconds:.1f} s on {result.device})\n\n"
+            f"T1c hidden and synthesised from {', '.join(result.sources)}; against the real one: PSNR "
+            f"{quality['psnr']:.1f} dB, SSIM {quality['ssim']:.3f}, MAE {quality['mae']:.3f} (0..1 scale). "
+            "**Synthetic: for computation, never for reading.**\n\n![imputation](imputation/imputation.png)\n")
+
+
 def run(args) -> int:
     out = Path(args.out)
-    steps = tqdm(total=4, desc="demo", unit="step")
+    steps = tqdm(total=5, desc="demo", unit="step")
     steps.set_postfix_str("phantom")
     phantom = make_phantom(tuple(args.size))
     case_folder = write_case(phantom, out / PHANTOM_NAME)
@@ -68,12 +84,15 @@ def run(args) -> int:
     steps.set_postfix_str("segment")
     segmentation = segment_step(case, out)
     steps.update()
+    steps.set_postfix_str("impute")
+    imputation = impute_step(case, out)
+    steps.update()
     steps.set_postfix_str("report")
     montage = case_montage(case, out / f"{PHANTOM_NAME}-montage.png")
     (out / "report.json").write_text(to_json(summary))
     (out / "report.md").write_text(
         f"# GliomaAI demo\n\n**{SYNTHETIC_WARNING}**: the input is the built-in phantom.\n\n"
-        f"![montage]({montage.name})\n\n```\n{format_summary(summary)}\n```\n\n{segmentation}")
+        f"![montage]({montage.name})\n\n```\n{format_summary(summary)}\n```\n\n{segmentation}\n{imputation}")
     steps.update()
     steps.close()
     print(format_summary(summary))

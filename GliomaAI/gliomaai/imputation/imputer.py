@@ -114,11 +114,11 @@ def impute_case(case, sequences=None, model="imputer", engine=None, progress=Non
 
 
 def quality_against_real(case, result) -> dict:
-    """PSNR, SSIM, MAE, MSE of each synthesised sequence the case also has for real, inside the brain."""
+    """PSNR, SSIM, MAE, MSE of each synthesised sequence the case also holds, against that image, inside the brain."""
     brain = case.brain_mask_array()
     scores = {}
     for sequence, image in result.images.items():
-        if sequence in case.images and sequence not in case.synthetic:
+        if sequence in case.images:
             scores[sequence] = synthesis_metrics(sitk.GetArrayFromImage(image), unit_range(case.array(sequence), brain),
                                                  brain, data_range=1.0)
     return scores

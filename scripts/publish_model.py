@@ -1,9 +1,10 @@
 """Copy a trained run's weights and card into the package as a built-in model, with its scores.
 
-    python scripts/publish_segmenter.py RUN_FOLDER --scores SCORES.json [--name segmenter]
+    python scripts/publish_model.py RUN_FOLDER --scores SCORES.json [--name segmenter|imputer]
 
 The card keeps the run's training record; its weights are renamed after the model and their
-sha256 is checked again. Scores come from `gliomaai crossval` (JSON).
+sha256 is checked again. Scores come from `gliomaai crossval` or `gliomaai crossval-imputer`
+(JSON); docs/models/NAME/MODEL_CARD.md is written for people.
 """
 
 import argparse
@@ -14,13 +15,45 @@ from pathlib import Path
 from gliomaai.models.card import read_card, sha256_of
 from gliomaai.models.registry import BUILTIN
 from gliomaai.training.crossval import markdown_table
+from gliomaai.training.imputation_scores import markdown_tables
 
 TITLES = {"cross_validation": "Cross-validation over the 16 BraTS 2018 cases (4 folds, each fold's model on its held-out cases)",
           "brats2013_flair_t1c": "Held-out BraTS 2013 cases, FLAIR and T1c only (pat0003-0005; never trained on)",
-          "synthetic_tumour_ablation": "Fold 0 with and without synthetic tumours (same budget)"}
+          "synthetic_tumour_ablation": "Fold 0 with and without synthetic tumours (same budget)",
+          "imputation_cross_validation": "Cross-validation over the 16 BraTS 2018 cases (4 folds; each fold's imputer, "
+                                         "baselines and segmenter on its held-out cases)"}
 
 
 def markdown(card) -> str:
+    return segmenter_markdown(card) if card.task == "segmentation" else imputer_markdown(card)
+
+
+def imputer_markdown(card) -> str:
+    training = card.training
+    lines = [f"# Model card: {card.name} {card.version}", "",
+             "- Task: missing-sequence imputation. Any non-empty subset of T1, T1c, T2, FLAIR in; every missing "
+             "one out, on the case's grid, in 0..1. **Synthetic images are for computation (segmentation), never "
+             "for diagnostic reading**; every file and node made says so.",
+             f"- Architecture: MONAI {card.architecture['class']} {json.dumps(card.architecture['params'])} applied to "
+             f"each axial slice, with {card.input.get('context_slices')} neighbouring slice(s) on each side and one "
+             "presence flag per sequence as input channels.",
+             f"- Input: {card.input.get('normalisation')}.",
+             f"- Weights: `{card.weights}`, sha256 `{card.sha256}`.",
+             f"- Training: {training.get('steps')} steps (batch {training['config']['batch']}, "
+             f"{training['config']['patch']}^2 patches; loss L1 + {training['config']['ssim_weight']} x (1 - SSIM) on "
+             f"the hidden sequences inside the brain; a random pattern of hidden sequences per sample), "
+             f"{training.get('cpu_seconds')} s on a 2-core CPU.",
+             f"- Training cases ({len(training.get('cases', []))}): {', '.join(training.get('cases', []))}.",
+             "- Not used for training: brats2013-* (two sequences only; CC BY-NC-SA), glioma-gan-example (GPL: "
+             "evaluation only).", ""]
+    for key, scores in card.scores.items():
+        if isinstance(scores, dict) and "summary" in scores:
+            lines += [f"## {TITLES.get(key, key)}", "", markdown_tables(scores["summary"]), ""]
+    lines += [f"- {note}" for note in card.notes]
+    return "\n".join(lines) + "\n"
+
+
+def segmenter_markdown(card) -> str:
     """The card for people: what the model is, what trained it, what it scored."""
     training = card.training
     lines = [f"# Model card: {card.name} {card.version}", "",
