@@ -196,3 +196,32 @@ def test_imputer_training_resumes_exactly_and_ends_in_a_card(four_sequence_data,
     card = json.loads(straight.read_text())
     assert card["task"] == "imputation" and card["training"]["steps"] == 4
     assert len((tmp_path / "resumed" / "log.csv").read_text().splitlines()) == 5  # header and four steps
+
+
+def test_scoring_a_case_covers_every_pattern_method_and_segmentation_way(tmp_path, engine):
+    from gliomaai.models.card import read_card
+    from gliomaai.training.imputation_scores import (PATTERNS, fitted_baselines, markdown_tables, pattern_name,
+                                                     score_case, summarise)
+
+    from helpers import make_model
+
+    case = make_phantom((24, 48, 40), seed=4)
+    training = [ImputationCase("train", imputation_input(make_phantom((24, 48, 40), seed=6)).channels,
+                               imputation_input(make_phantom((24, 48, 40), seed=6)).brain)]
+    imputer_card = read_card(write_untrained_imputer(tmp_path / "imputer"))
+    row = score_case(case, imputer_card, make_model(tmp_path / "segmenter").parent, training,
+                     fitted_baselines(training), engine)
+    for missing in PATTERNS:
+        name = pattern_name(missing)
+        assert set(row["synthesis"][name]) == set(missing)
+        for target in missing:
+            for method in ("model", "mean", "knn"):
+                scores = row["synthesis"][name][target][method]
+                assert set(scores) == {"brain", "tumour"} and 0 <= scores["brain"]["mae"] <= 1
+        assert set(row["segmentation"][name]) == {"imputed", "absent"}
+    mean_ssim = row["synthesis"]["t1c"]["t1c"]["mean"]["brain"]["ssim"]
+    knn_ssim = row["synthesis"]["t1c"]["t1c"]["knn"]["brain"]["ssim"]
+    assert knn_ssim > mean_ssim  # a constant has no structure; the phantom's sequences share theirs
+    summary = summarise([row, row])
+    assert summary["cases"] == 2 and summary["segmentation"]["real"] == row["segmentation"]["real"]
+    assert "| t1n+t2w | t2w | knn |" in markdown_tables(summary)

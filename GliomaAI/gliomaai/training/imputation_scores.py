@@ -43,7 +43,14 @@ def _dice(case, result) -> dict:
     return {r: round(metrics[r]["dice"], 4) for r in REGIONS}
 
 
-def score_case(case, imputer_card, segmenter, training_cases, engine) -> dict:
+def fitted_baselines(training_cases) -> dict:
+    """{(pattern, target): KnnRegression} fitted on a fold's training cases, once for its held-out cases."""
+    return {(pattern_name(missing), target): KnnRegression(samples_per_case=3000).fit(
+                training_cases, np.array([s not in missing for s in SEQUENCES]), target)
+            for missing in PATTERNS for target in missing}
+
+
+def score_case(case, imputer_card, segmenter, training_cases, knn, engine) -> dict:
     """Synthesis metrics per pattern, target and method; Dice of the fold's segmenter with real, imputed, absent."""
     model_input = imputation_input(case)
     tumour = region_masks(case.label_array(), ("WT",))["WT"]
@@ -59,8 +66,7 @@ def score_case(case, imputer_card, segmenter, training_cases, engine) -> dict:
         for target in missing:
             index = SEQUENCES.index(target)
             made = {"model": predicted[index], "mean": mean_substitution(training_cases, target, model_input.brain),
-                    "knn": KnnRegression(samples_per_case=3000).fit(training_cases, available, target)
-                    .predict(hidden, model_input.brain)}
+                    "knn": knn[pattern_name(missing), target].predict(hidden, model_input.brain)}
             scores[target] = {method: _rounded(synthesis_metrics_by_region(image * model_input.brain,
                                                                            model_input.channels[index],
                                                                            model_input.brain, tumour, data_range=1.0))
@@ -90,11 +96,12 @@ def cross_validation(data: Path, imputer_runs, segmenter_runs, out: Path | None 
         if sorted(card.training["held_out"]) != sorted(segmenter_card.training["held_out"]):
             raise ValueError(f"{imputer_run} and {segmenter_run} hold out different cases.")
         training = [prepare_imputation_case(data, n) for n in card.training["cases"]]
+        knn = fitted_baselines(training)
         for name in tqdm(card.training["held_out"], desc=f"scoring {Path(imputer_run).name}"):
             if any(r["case"] == name for r in rows):
                 continue
             row = {"fold_model": card.name, **score_case(load_labelled_case(data, name), card, segmenter_card,
-                                                         training, engine)}
+                                                         training, knn, engine)}
             rows.append(row)
             if out is not None:
                 out.write_text(json.dumps({"per_case": rows, "summary": summarise(rows)}, indent=1) + "\n")
