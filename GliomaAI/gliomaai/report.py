@@ -36,8 +36,12 @@ def label_colormap() -> ListedColormap:
 
 
 def case_montage(case, path, labels: sitk.Image | None = None, title: str | None = None,
-                 slices: int = 5, extra: dict | None = None) -> Path:
-    """A PNG: one row per sequence (and per extra named image), axial slices, labels overlaid."""
+                 slices: int = 5, extra: dict | None = None, draw_labels: bool = True) -> Path:
+    """A PNG: one row per sequence (and per extra named image), axial slices, labels overlaid.
+
+    With draw_labels False the labels only choose the slices (through the tumour), so the images
+    there can be compared undisturbed.
+    """
     labels = case.labels if labels is None else labels
     rows = {s: case.images[s] for s in SEQUENCES if s in case.images}
     rows.update(extra or {})
@@ -52,7 +56,7 @@ def case_montage(case, path, labels: sitk.Image | None = None, title: str | None
         for col, z in enumerate(zs):
             ax = axes[row, col]
             ax.imshow(array[z], cmap="gray", vmin=low, vmax=high, interpolation="nearest")
-            if label_array is not None:
+            if label_array is not None and draw_labels:
                 ax.imshow(label_array[z], cmap=cmap, vmin=0, vmax=len(CLASSES), interpolation="nearest")
             ax.set_xticks([])
             ax.set_yticks([])
@@ -66,7 +70,7 @@ def case_montage(case, path, labels: sitk.Image | None = None, title: str | None
     heading = title or case.name
     if getattr(case, "synthetic", None):
         heading += f"  [{SYNTHETIC_WARNING}]"
-    legend = "   ".join(f"{c.name}: {c.description}" for c in CLASSES) if label_array is not None else ""
+    legend = "   ".join(f"{c.name}: {c.description}" for c in CLASSES) if label_array is not None and draw_labels else ""
     fig.suptitle(heading + ("\n" + legend if legend else ""), fontsize=9)
     fig.tight_layout()
     path = Path(path)

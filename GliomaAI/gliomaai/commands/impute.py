@@ -62,7 +62,8 @@ def write_imputation(result, case, out: Path) -> dict:
     (out / SUMMARY).write_text(to_json(summary) + "\n")
     shown = result.case_with_imputed(keep_only(case, [s for s in case.present if s not in quality]))
     real = {f"{s} (real)": case.images[s] for s in quality}
-    case_montage(shown, out / MONTAGE, labels=case.labels, title=f"{case.name}: imputed by {result.model}", extra=real)
+    case_montage(shown, out / MONTAGE, labels=case.labels, title=f"{case.name}: imputed by {result.model}", extra=real,
+                 draw_labels=False)
     return summary
 
 

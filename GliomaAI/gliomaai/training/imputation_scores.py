@@ -22,6 +22,7 @@ from ..inference.engine import default_engine
 from ..labels import region_masks
 from ..metrics import segmentation_metrics, synthesis_metrics_by_region
 from ..models.card import cached_network, read_card
+from ..models.registry import load_segmenter
 from ..segmentation.segmenter import segment_case
 from ..sequences import SEQUENCES
 from .data import load_labelled_case
@@ -92,15 +93,15 @@ def cross_validation(data: Path, imputer_runs, segmenter_runs, out: Path | None 
     rows = list(done)
     for imputer_run, segmenter_run in zip(imputer_runs, segmenter_runs):
         card = read_card(Path(imputer_run) / "model.json")
-        segmenter_card = read_card(Path(segmenter_run) / "model.json")
-        if sorted(card.training["held_out"]) != sorted(segmenter_card.training["held_out"]):
+        segmenter = load_segmenter(segmenter_run)  # loaded once: the engine keeps its network
+        if sorted(card.training["held_out"]) != sorted(segmenter.card.training["held_out"]):
             raise ValueError(f"{imputer_run} and {segmenter_run} hold out different cases.")
         training = [prepare_imputation_case(data, n) for n in card.training["cases"]]
         knn = fitted_baselines(training)
         for name in tqdm(card.training["held_out"], desc=f"scoring {Path(imputer_run).name}"):
             if any(r["case"] == name for r in rows):
                 continue
-            row = {"fold_model": card.name, **score_case(load_labelled_case(data, name), card, segmenter_card,
+            row = {"fold_model": card.name, **score_case(load_labelled_case(data, name), card, segmenter,
                                                          training, knn, engine)}
             rows.append(row)
             if out is not None:
