@@ -85,6 +85,17 @@ def test_segment_with_impute_missing_fills_the_gaps_first(tmp_path, phantom):
     assert any("Synthetic inputs: t1n, t2w" in note for note in summary["notes"])
 
 
+def test_segment_with_impute_missing_leaves_a_missing_t1c_out(tmp_path, phantom):
+    """Imputed T1c segmented worse than no T1c in cross-validation: it is not imputed for segmenting."""
+    case = _case_folder(tmp_path / "case", phantom, ("t1n", "t2f"))
+    out = tmp_path / "out"
+    assert main(["segment", str(case), "--out", str(out), "--model", str(make_model(tmp_path / "model")),
+                 "--impute-missing"]) == 0
+    summary = json.loads((out / "volumes.json").read_text())
+    assert summary["sequences"] == ["t1n", "t2w", "t2f"]
+    assert any("t1c missing and left out" in note for note in summary["notes"])
+
+
 needs_data = pytest.mark.skipif(not SHARED_DATA.exists(), reason=f"real cases not available: {SHARED_DATA} is absent")
 
 

@@ -34,15 +34,19 @@ def main() -> None:
         loss_axis.plot(steps[window - 1:], smooth, label=run.name)
         if (run / "validation.csv").exists():
             validation = read(run / "validation.csv")
-            for region, style in (("WT", "-"), ("TC", "--"), ("ET", ":")):
+            # Segmenter runs log Dice per region; imputer runs the MAE of each sequence imputed from the others.
+            columns = [c for c in validation[0] if c not in ("step", "case")]
+            for column, style in zip(columns, ("-", "--", ":", "-.")):
                 by_step = {}
                 for row in validation:
-                    by_step.setdefault(int(row["step"]), []).append(float(row[region]))
+                    by_step.setdefault(int(row["step"]), []).append(float(row[column]))
                 xs = sorted(by_step)
-                dice_axis.plot(xs, [np.mean(by_step[x]) for x in xs], style, label=f"{run.name} {region}")
-    loss_axis.set(xlabel="step", ylabel="Dice + BCE loss (moving mean of 50)", title="training loss")
-    dice_axis.set(xlabel="step", ylabel="mean Dice, held-out fold (2 mm grid)", title="held-out Dice during training",
-                  ylim=(0, 1))
+                dice_axis.plot(xs, [np.mean(by_step[x]) for x in xs], style, marker=".", label=f"{run.name} {column}")
+    segmenter = any("WT" in read(r / "validation.csv")[0] for r in args.runs if (r / "validation.csv").exists())
+    loss_axis.set(xlabel="step", ylabel="training loss (moving mean of 50)", title="training loss")
+    dice_axis.set(xlabel="step", title="held-out fold during training",
+                  **({"ylabel": "mean Dice (2 mm grid)", "ylim": (0, 1)} if segmenter
+                     else {"ylabel": "mean MAE in the brain, each sequence imputed from the other three"}))
     loss_axis.legend(fontsize=7)
     dice_axis.legend(fontsize=6, ncol=2)
     fig.tight_layout()

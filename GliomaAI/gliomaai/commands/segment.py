@@ -7,7 +7,7 @@ from tqdm import tqdm
 from .. import labels as conventions
 from ..errors import GliomaAIError
 from ..imageio import image_from_array, write_image
-from ..imputation.imputer import impute_case
+from ..imputation.imputer import impute_for_segmentation
 from ..inference.engine import DEVICES, default_engine
 from ..report import case_montage
 from ..segmentation.segmenter import segment_case
@@ -28,7 +28,8 @@ def add_parser(subparsers):
     parser.add_argument("--tta", action="store_true", help="test-time augmentation (mirrored passes): slower, "
                                                              "uncertainty from their disagreement")
     parser.add_argument("--impute-missing", action="store_true",
-                        help="synthesise missing sequences first (default imputer) and segment with them")
+                        help="synthesise missing sequences first (default imputer; T1c is left out, as it "
+                             "measured better absent) and segment with them")
     parser.set_defaults(run=run)
 
 
@@ -68,11 +69,12 @@ def run(args) -> int:
 
         imputing = args.impute_missing and bool(case.missing)
         share = 0.2 if imputing else 0.0  # of the progress bar
+        notes = []
         if imputing:
-            case = impute_case(case, None, "default", engine,
-                               progress=lambda f, m: progress(share * f, m)).case_with_imputed(case)
+            case, notes = impute_for_segmentation(case, engine, progress=lambda f, m: progress(share * f, m))
         result = segment_case(case, args.model, engine, tta=args.tta,
                               progress=lambda f, m: progress(share + (1 - share) * f, m))
+        result.notes.extend(notes)
     out.mkdir(parents=True, exist_ok=True)
     summary = write_segmentation(result, case, out, args.convention)
     volumes = ", ".join(f"{k} {v:.1f} mL" for k, v in summary["volumes_ml"].items())
