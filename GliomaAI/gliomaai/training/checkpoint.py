@@ -2,9 +2,11 @@
 
 import csv
 import math
+import time
 from pathlib import Path
 
 import torch
+from tqdm import tqdm
 
 
 def learning_rate_factor(step: int, steps: int, warmup: int) -> float:
@@ -43,3 +45,33 @@ def load_checkpoint(path: Path, network, optimizer, scheduler, rng) -> tuple[int
     if "torch_rng" in state:  # dropout's generator (checkpoints of the first runs lack it)
         torch.set_rng_state(state["torch_rng"])
     return state["step"], state["seconds"]
+
+
+def run_steps(out: Path, network, optimizer, scheduler, rng, steps: int, one_step, validate=None,
+              validate_every: int = 250, checkpoint_every: int = 50, until: int | None = None,
+              progress: bool = True, desc: str = "training") -> tuple[int, float]:
+    """The loop both trainers share: resume from out/checkpoint.pt, then one_step() -> loss until `steps`
+    (or `until`), logging out/log.csv, validate() -> rows for out/validation.csv every `validate_every`
+    steps, checkpointing every `checkpoint_every`. Returns (step reached, seconds trained)."""
+    checkpoint = out / "checkpoint.pt"
+    step, seconds = load_checkpoint(checkpoint, network, optimizer, scheduler, rng)
+    network.train()
+    bar = tqdm(total=steps, initial=step, desc=desc, unit="step", disable=not progress)
+    stop = min(steps, until) if until is not None else steps
+    while step < stop:
+        started = time.perf_counter()
+        loss = one_step()
+        scheduler.step()
+        step += 1
+        seconds += time.perf_counter() - started
+        append_row(out / "log.csv", {"step": step, "loss": round(loss, 5),
+                                     "lr": f"{scheduler.get_last_lr()[0]:.3g}", "seconds": round(seconds, 1)})
+        bar.update()
+        bar.set_postfix(loss=f"{loss:.4f}")
+        if validate is not None and (step % validate_every == 0 or step == steps):
+            for row in validate():
+                append_row(out / "validation.csv", {"step": step, **row})
+        if step % checkpoint_every == 0 or step == steps:
+            save_checkpoint(checkpoint, network, optimizer, scheduler, rng, step, seconds)
+    bar.close()
+    return step, seconds

@@ -5,7 +5,6 @@ cases (validated every few hundred steps, never used to choose anything); withou
 trainable case trains the model that ships.
 """
 
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from ..models.card import ModelCard, sha256_of
 from ..models.network import DEFAULT_SEGMENTER, build_network
 from ..sequences import SEQUENCES
 from .augment import training_sample
-from .checkpoint import append_row, learning_rate_factor, load_checkpoint, save_checkpoint
+from .checkpoint import learning_rate_factor, run_steps
 from .data import TRAINABLE_SILVER, expert_cases, prepare
 
 REGIONS = ("WT", "TC", "ET")
@@ -104,31 +103,15 @@ def train(config: TrainConfig, progress: bool = True, until: int | None = None) 
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: learning_rate_factor(s, config.steps, config.warmup))
     loss_function = DiceCELoss(sigmoid=True, batch=True)
     rng = np.random.default_rng(config.seed)
-    checkpoint = out / "checkpoint.pt"
-    step, seconds = load_checkpoint(checkpoint, network, optimizer, scheduler, rng)
+    def validate():
+        return [{"case": case.name, **{r: round(float(v), 4) for r, v in coarse_dice(network, case, config.patch).items()}}
+                for case in held_out]
 
-    network.train()
-    bar = tqdm(total=config.steps, initial=step, desc="training", unit="step", disable=not progress)
-    stop = min(config.steps, until) if until is not None else config.steps
-    while step < stop:
-        started = time.perf_counter()
-        loss = optimisation_step(network, optimizer, loss_function, cases, rng, config.batch, config.patch,
-                                 config.synthetic_tumours)
-        scheduler.step()
-        step += 1
-        seconds += time.perf_counter() - started
-        append_row(out / "log.csv", {"step": step, "loss": round(loss, 5),
-                                  "lr": f"{scheduler.get_last_lr()[0]:.3g}", "seconds": round(seconds, 1)})
-        bar.update()
-        bar.set_postfix(loss=f"{loss:.3f}")
-        if held_out and (step % config.validate_every == 0 or step == config.steps):
-            for case in held_out:
-                dice = coarse_dice(network, case, config.patch)
-                append_row(out / "validation.csv", {"step": step, "case": case.name,
-                                                 **{r: round(float(v), 4) for r, v in dice.items()}})
-        if step % config.checkpoint_every == 0 or step == config.steps:
-            save_checkpoint(checkpoint, network, optimizer, scheduler, rng, step, seconds)
-    bar.close()
+    step, seconds = run_steps(out, network, optimizer, scheduler, rng, config.steps,
+                              lambda: optimisation_step(network, optimizer, loss_function, cases, rng, config.batch,
+                                                        config.patch, config.synthetic_tumours),
+                              validate if held_out else None, config.validate_every, config.checkpoint_every,
+                              until, progress)
     if step < config.steps:
         return None
     return write_model(network, config, out, training_names, held_out_names, seconds)

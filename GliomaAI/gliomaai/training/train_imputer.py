@@ -7,7 +7,6 @@ BraTS 2018 cases, the same quarter as the segmenter's fold, so each held-out cas
 imputed and then segmented by models that never saw it.
 """
 
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from ..models.network import DEFAULT_IMPUTER, build_network
 from ..sequences import SEQUENCES
 from ..imputation.preprocess import CONTEXT, network_input
 from .augment import crop_patch
-from .checkpoint import append_row, learning_rate_factor, load_checkpoint, save_checkpoint
+from .checkpoint import learning_rate_factor, run_steps
 from .data import expert_cases
 from .imputation_data import EXTRA_TRAINING, prepare_imputation_case
 from .train import split
@@ -116,35 +115,22 @@ def train_imputer(config: ImputerConfig, progress: bool = True, until: int | Non
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: learning_rate_factor(s, config.steps, config.warmup))
     ssim_loss = SSIMLoss(spatial_dims=2, data_range=1.0)
     rng = np.random.default_rng(config.seed)
-    checkpoint = out / "checkpoint.pt"
-    step, seconds = load_checkpoint(checkpoint, network, optimizer, scheduler, rng)
-
-    network.train()
-    bar = tqdm(total=config.steps, initial=step, desc="training the imputer", unit="step", disable=not progress)
-    stop = min(config.steps, until) if until is not None else config.steps
-    while step < stop:
-        started = time.perf_counter()
+    def one_step() -> float:
         samples = [imputation_sample(cases[rng.integers(len(cases))], rng, config.patch) for _ in range(config.batch)]
         x, y, weight = (torch.from_numpy(np.stack([s[i] for s in samples])) for i in range(3))
         optimizer.zero_grad()
         loss = imputation_loss(torch.sigmoid(network(x)), y, weight, config.ssim_weight, ssim_loss)
         loss.backward()
         optimizer.step()
-        scheduler.step()
-        step += 1
-        seconds += time.perf_counter() - started
-        append_row(out / "log.csv", {"step": step, "loss": round(loss.item(), 5),
-                                     "lr": f"{scheduler.get_last_lr()[0]:.3g}", "seconds": round(seconds, 1)})
-        bar.update()
-        bar.set_postfix(loss=f"{loss.item():.4f}")
-        if held_out and (step % config.validate_every == 0 or step == config.steps):
-            for case in held_out:
-                errors = validation_errors(network, case)
-                append_row(out / "validation.csv", {"step": step, "case": case.name,
-                                                    **{s: round(v, 5) for s, v in errors.items()}})
-        if step % config.checkpoint_every == 0 or step == config.steps:
-            save_checkpoint(checkpoint, network, optimizer, scheduler, rng, step, seconds)
-    bar.close()
+        return loss.item()
+
+    def validate():
+        return [{"case": case.name, **{s: round(v, 5) for s, v in validation_errors(network, case).items()}}
+                for case in held_out]
+
+    step, seconds = run_steps(out, network, optimizer, scheduler, rng, config.steps, one_step,
+                              validate if held_out else None, config.validate_every, config.checkpoint_every,
+                              until, progress, desc="training the imputer")
     if step < config.steps:
         return None
     weights = out / "model.pt"
