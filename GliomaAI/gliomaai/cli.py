@@ -4,7 +4,7 @@ import argparse
 import sys
 
 from . import __version__
-from .commands import crossval, crossval_imputer, demo, evaluate, finetune, fuse, impute, info, segment, train, train_imputer
+from .commands import crossval, crossval_imputer, demo, evaluate, explain, finetune, fuse, impute, info, segment, train, train_imputer
 from .errors import GliomaAIError
 
 
@@ -17,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     fuse.add_parser(subparsers)
     segment.add_parser(subparsers)
     impute.add_parser(subparsers)
+    explain.add_parser(subparsers)
     demo.add_parser(subparsers)
     train.add_parser(subparsers)
     train_imputer.add_parser(subparsers)
