@@ -16,6 +16,7 @@ from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoada
 
 from gliomaai.sequences import SEQUENCES
 from GliomaAILib import case_nodes, dependencies, imputation_nodes, storage
+from GliomaAILib.panel_job import PanelJob
 from GliomaAILib.parameter_node_widget import ParameterNodeWidgetMixin
 
 
@@ -48,15 +49,12 @@ class GliomaAIParameterNode:
     t2fVolume: vtkMRMLScalarVolumeNode
 
 
-POLL_MS = 200
-
 
 class GliomaAIWidget(ScriptedLoadableModuleWidget, ParameterNodeWidgetMixin):
     def __init__(self, parent=None) -> None:
         ScriptedLoadableModuleWidget.__init__(self, parent)
         ParameterNodeWidgetMixin.__init__(self)
-        self._background = None  # the running BackgroundImputation
-        self._timer = None
+        self.imputation = None  # PanelJob polling the running BackgroundImputation
 
     def setup(self) -> None:
         import qt
@@ -75,17 +73,17 @@ class GliomaAIWidget(ScriptedLoadableModuleWidget, ParameterNodeWidgetMixin):
         self.progressBar.setRange(0, 100)
         self.progressBar.visible = False
         self.ui.imputeCollapsibleButton.layout().addRow(self.progressBar)
-        self._timer = qt.QTimer()
-        self._timer.setInterval(POLL_MS)
-        self._timer.connect("timeout()", self.onPollImpute)
+        self.imputation = PanelJob(qt.QTimer(), self.progressBar, self.ui.imputeStatusLabel,
+                                   lambda background: self.logic.finishImputation(background), self.onImputed,
+                                   self.updatePanel, _("The imputation failed."), tr=_)
         self.startParameterNode(GliomaAILogic(), slicer.mrmlScene)
 
     def cleanup(self) -> None:
-        self._stopImputation()
+        self.imputation.stop()
         ParameterNodeWidgetMixin.cleanup(self)
 
     def onSceneStartClose(self, caller, event) -> None:
-        self._stopImputation()
+        self.imputation.stop()
         ParameterNodeWidgetMixin.onSceneStartClose(self, caller, event)
 
     def _sequenceVolumes(self) -> dict:
@@ -100,7 +98,7 @@ class GliomaAIWidget(ScriptedLoadableModuleWidget, ParameterNodeWidgetMixin):
             return
         slots = imputation_nodes.sequence_slots(self._sequenceVolumes())
         self.ui.slotsLabel.text = "   ".join(f"{s}: {state}" for s, state in slots.items())
-        running = self._background is not None
+        running = self.imputation.running
         self.ui.imputeButton.enabled = not running and "missing" in slots.values() and "present" in slots.values()
         self.ui.cancelImputeButton.enabled = running
 
@@ -122,40 +120,16 @@ class GliomaAIWidget(ScriptedLoadableModuleWidget, ParameterNodeWidgetMixin):
 
     def onImpute(self) -> None:
         with slicer.util.tryWithErrorDisplay(_("Failed to start the imputation."), waitCursor=True):
-            self._background = self.logic.startImputation(self._sequenceVolumes())
-            self.progressBar.value = 0
-            self.progressBar.visible = True
-            self._timer.start()
+            self.imputation.start(self.logic.startImputation(self._sequenceVolumes()), _("Starting the imputer..."))
         self.updatePanel()
 
-    def onPollImpute(self) -> None:
-        background = self._background
-        if background is None:
-            self._timer.stop()
-            return
-        fraction, message = background.progress
-        self.progressBar.value = int(round(100 * fraction))
-        self.ui.imputeStatusLabel.text = _("Cancelling...") if background.job.cancelled else message
-        if not background.done:
-            return
-        self._stopImputation()
-        from gliomaai.inference.engine import Cancelled
-
-        try:
-            made = self.logic.finishImputation(background)
-        except Cancelled:
-            self.ui.imputeStatusLabel.text = _("Cancelled: nothing was added to the scene.")
-        except Exception as error:
-            self.ui.imputeStatusLabel.text = _("Failed.")
-            slicer.util.errorDisplay(_("The imputation failed."), detailedText=str(error))
-        else:
-            for sequence, node in made.volumes.items():
-                setattr(self._parameterNode, f"{sequence}Volume", node)
-            self.ui.imputeStatusLabel.text = "\n".join(made.notes + [
-                _("{sequence} against the real one: PSNR {psnr:.1f} dB, SSIM {ssim:.3f}, MAE {mae:.3f}").format(
-                    sequence=s, **q) for s, q in made.quality.items()])
-            self.showSideBySide(made.volumes)
-        self.updatePanel()
+    def onImputed(self, made) -> None:
+        for sequence, node in made.volumes.items():
+            setattr(self._parameterNode, f"{sequence}Volume", node)
+        self.ui.imputeStatusLabel.text = "\n".join(made.notes + [
+            _("{sequence} against the real one: PSNR {psnr:.1f} dB, SSIM {ssim:.3f}, MAE {mae:.3f}").format(
+                sequence=s, **q) for s, q in made.quality.items()])
+        self.showSideBySide(made.volumes)
 
     def showSideBySide(self, synthetic: dict) -> None:
         """A real sequence on the left, the first synthetic one on the right, views linked."""
@@ -169,18 +143,7 @@ class GliomaAIWidget(ScriptedLoadableModuleWidget, ParameterNodeWidgetMixin):
                 layoutManager.sliceWidget(view).sliceLogic().FitSliceToAll()
 
     def onCancelImpute(self) -> None:
-        if self._background is not None:
-            self._background.cancel()
-            self.ui.imputeStatusLabel.text = _("Cancelling...")
-
-    def _stopImputation(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-        if hasattr(self, "progressBar"):
-            self.progressBar.visible = False
-        background, self._background = self._background, None
-        if background is not None and not background.done:
-            background.cancel()
+        self.imputation.cancel()
 
     def onInstall(self) -> None:
         with slicer.util.tryWithErrorDisplay(_("Failed to install the Python packages."), waitCursor=True):

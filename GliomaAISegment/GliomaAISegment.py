@@ -20,11 +20,11 @@ from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoada
 from gliomaai.inference.engine import DEVICES
 from gliomaai.labels import CANONICAL, CONVENTIONS
 from gliomaai.sequences import SEQUENCES
-from GliomaAILib import dependencies
+from GliomaAILib import case_nodes, dependencies
+from GliomaAILib.panel_job import PanelJob
 from GliomaAILib.parameter_node_widget import ParameterNodeWidgetMixin
 from GliomaAISegmentLib import correction_nodes, display, label_files, segmentation_run
 
-POLL_MS = 100  # how often the panel looks at the running model
 
 
 class GliomaAISegment(ScriptedLoadableModule):
@@ -74,8 +74,7 @@ class GliomaAISegmentWidget(ScriptedLoadableModuleWidget, ParameterNodeWidgetMix
     def __init__(self, parent=None) -> None:
         ScriptedLoadableModuleWidget.__init__(self, parent)
         ParameterNodeWidgetMixin.__init__(self)
-        self._background = None  # the running BackgroundSegmentation
-        self._timer = None
+        self.segmentation = None  # PanelJob polling the running BackgroundSegmentation
         self._lastReference = None
 
     def setup(self) -> None:
@@ -92,9 +91,9 @@ class GliomaAISegmentWidget(ScriptedLoadableModuleWidget, ParameterNodeWidgetMix
         self.progressBar.setRange(0, 100)
         self.progressBar.visible = False
         self.ui.segmentCollapsibleButton.layout().addRow(self.progressBar)
-        self._timer = qt.QTimer()
-        self._timer.setInterval(POLL_MS)
-        self._timer.connect("timeout()", self.onPoll)
+        self.segmentation = PanelJob(qt.QTimer(), self.progressBar, self.ui.statusLabel,
+                                     lambda background: self.logic.finishSegmentation(background), self.onSegmented,
+                                     self.updatePanel, _("The segmentation failed."), tr=_)
         self.ui.applyButton.connect("clicked(bool)", self.onApply)
         self.ui.cancelButton.connect("clicked(bool)", self.onCancel)
         self.ui.openEditorButton.connect("clicked(bool)", self.onOpenEditor)
@@ -105,11 +104,11 @@ class GliomaAISegmentWidget(ScriptedLoadableModuleWidget, ParameterNodeWidgetMix
         self.startParameterNode(GliomaAISegmentLogic(), slicer.mrmlScene)
 
     def cleanup(self) -> None:
-        self._stopBackground()
+        self.segmentation.stop()
         ParameterNodeWidgetMixin.cleanup(self)
 
     def onSceneStartClose(self, caller, event) -> None:
-        self._stopBackground()  # its volumes are going: nothing is to be added
+        self.segmentation.stop()  # its volumes are going: nothing is to be added
         ParameterNodeWidgetMixin.onSceneStartClose(self, caller, event)
 
     def initializeParameterNode(self) -> None:
@@ -134,7 +133,7 @@ class GliomaAISegmentWidget(ScriptedLoadableModuleWidget, ParameterNodeWidgetMix
             if found:
                 for sequence in SEQUENCES:
                     setattr(p, f"{sequence}Volume", found.get(sequence))
-        running = self._background is not None
+        running = self.segmentation.running
         has_model_result = self.logic.isModelSegmentation(p.segmentation)
         self.ui.applyButton.enabled = not running and any(self._sequenceVolumes().values())
         self.ui.cancelButton.enabled = running
@@ -153,57 +152,20 @@ class GliomaAISegmentWidget(ScriptedLoadableModuleWidget, ParameterNodeWidgetMix
         p = self._parameterNode
         with slicer.util.tryWithErrorDisplay(_("Failed to start the segmentation."), waitCursor=True):
             model = str(p.modelPath) if _given(p.modelPath) else "default"
-            self._background = self.logic.startSegmentation(self._sequenceVolumes(), model, p.device, p.tta)
-            self.progressBar.value = 0
-            self.progressBar.visible = True
-            self.ui.statusLabel.text = _("Starting the model...")
-            self._timer.start()
+            self.segmentation.start(self.logic.startSegmentation(self._sequenceVolumes(), model, p.device, p.tta),
+                                    _("Starting the model..."))
         self.updatePanel()
 
-    def onPoll(self) -> None:
-        background = self._background
-        if background is None:
-            self._timer.stop()
-            return
-        fraction, message = background.progress
-        self.progressBar.value = int(round(100 * fraction))
-        self.ui.statusLabel.text = _("Cancelling...") if background.job.cancelled else message
-        if not background.done:
-            return
-        self._timer.stop()
-        self._background = None
-        self.progressBar.visible = False
-        from gliomaai.inference.engine import Cancelled
-
-        try:
-            nodes = self.logic.finishSegmentation(background)
-        except Cancelled:
-            self.ui.statusLabel.text = _("Cancelled: nothing was added to the scene.")
-        except Exception as error:
-            self.ui.statusLabel.text = _("Failed.")
-            slicer.util.errorDisplay(_("The segmentation failed."), detailedText=str(error))
-        else:
-            self._parameterNode.segmentation = nodes.segmentation
-            made = segmentation_run.provenance(nodes.segmentation)
-            self.ui.statusLabel.text = _("{name}: {model} {version} on {device}, {seconds:.1f} s.").format(
-                name=nodes.segmentation.GetName(), model=made["model"], version=made["model_version"],
-                device=made["device"], seconds=made["seconds"])
-            slicer.util.setSliceViewerLayers(background=nodes.reference, fit=True)
-        self.updatePanel()
+    def onSegmented(self, nodes) -> None:
+        self._parameterNode.segmentation = nodes.segmentation
+        made = segmentation_run.provenance(nodes.segmentation)
+        self.ui.statusLabel.text = _("{name}: {model} {version} on {device}, {seconds:.1f} s.").format(
+            name=nodes.segmentation.GetName(), model=made["model"], version=made["model_version"],
+            device=made["device"], seconds=made["seconds"])
+        slicer.util.setSliceViewerLayers(background=nodes.reference, fit=True)
 
     def onCancel(self) -> None:
-        if self._background is not None:
-            self._background.cancel()
-            self.ui.statusLabel.text = _("Cancelling...")
-
-    def _stopBackground(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-        if self._background is not None:
-            self._background.cancel()
-            self._background = None
-        if hasattr(self, "progressBar"):
-            self.progressBar.visible = False
+        self.segmentation.cancel()
 
     # Result, editing and corrections --------------------------------------------------------------
 
@@ -266,7 +228,7 @@ class GliomaAISegmentLogic(ScriptedLoadableModuleLogic, dependencies.Dependencie
         return slicer.mrmlScene.GetFirstNodeByClass("vtkMRMLScalarVolumeNode")
 
     def sequenceVolumes(self, volumeNode) -> dict:
-        return segmentation_run.sequence_volumes(slicer.mrmlScene, volumeNode)
+        return case_nodes.sequence_volumes(slicer.mrmlScene, volumeNode)
 
     # Model runs
     def startSegmentation(self, volumesBySequence, model="default", device="auto", tta=False, engine=None):

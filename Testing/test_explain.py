@@ -220,7 +220,7 @@ def test_trust_figures_come_with_every_checked_map(explainer):
         assert 0 <= trust[key] <= 1
     assert len(trust["curves"]["deletion"]) == len(trust["curves"]["fractions"]) == 21
     assert trust["verdict"]
-    assert explanation.layer == "up_layers.1"
+    assert explanation.layer == "down_layers.3"
     assert not any(m._forward_hooks or m._backward_hooks for m in explainer.network.modules()), "hooks left behind"
 
 

@@ -15,7 +15,7 @@ def versions(**installed):
     return lambda name: table.get(name.lower())
 
 
-ALL = dict(torch="2.13.0", scipy="1.14.1", nibabel="5.3.0", monai="1.5.0", scikit_image="0.25.0", matplotlib="3.9.0",
+ALL = dict(torch="2.13.0", scipy="1.14.1", nibabel="5.3.0", monai="1.5.0", scikit_image="0.25.0", matplotlib="3.9.0", captum="0.9.0",
            tqdm="4.67.0")
 
 

@@ -136,7 +136,7 @@ def test_explain_logic_shows_and_hides_the_overlay(module_files, scene, slice_lo
     background = add_volume_node(scene, background_image, "bg")
     saliency = add_volume_node(scene, map_image, "map")
     logic = module_files("GliomaAIExplain").GliomaAIExplainLogic()
-    logic.showOverlay(background, saliency, 0.5, 0.6)
+    logic.showSaliency(background, saliency, 0.5, 0.6)
     assert slice_logic.GetSliceCompositeNode().GetForegroundVolumeID() == saliency.GetID()
-    logic.hideOverlay()
+    logic.hideSaliency(saliency)
     assert slice_logic.GetSliceCompositeNode().GetForegroundVolumeID() is None

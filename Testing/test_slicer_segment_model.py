@@ -13,7 +13,7 @@ import pytest
 from gliomaai.errors import GliomaAIError
 from gliomaai.inference.engine import Cancelled
 from gliomaai.phantom import make_phantom
-from GliomaAILib import samples
+from GliomaAILib import case_nodes, samples
 from GliomaAILib.case_nodes import case_to_nodes
 from GliomaAILib.segmentation_nodes import segmentation_to_labels
 from GliomaAILib.worker import BackgroundJob
@@ -82,13 +82,13 @@ def test_mismatched_grid_error_names_both_volumes(scene, phantom_nodes, tiny_mod
 
 
 def test_sequence_selectors_are_filled_from_the_case(scene, phantom_nodes):
-    found = segmentation_run.sequence_volumes(scene, phantom_nodes.volumes["t2w"])
+    found = case_nodes.sequence_volumes(scene, phantom_nodes.volumes["t2w"])
     assert found == phantom_nodes.volumes
     from GliomaAILib.volumes import add_volume_node
 
     loose = add_volume_node(scene, make_phantom((16, 16, 16)).images["t2f"], "patient FLAIR")
-    assert segmentation_run.sequence_volumes(scene, loose) == {"t2f": loose}
-    assert segmentation_run.sequence_volumes(scene, None) == {}
+    assert case_nodes.sequence_volumes(scene, loose) == {"t2f": loose}
+    assert case_nodes.sequence_volumes(scene, None) == {}
 
 
 def test_uncertainty_overlay(scene, slice_logic, phantom_nodes, tiny_model, engine):

@@ -179,3 +179,20 @@ def case_from_volumes(volumes_by_sequence: dict, case_name: str | None = None):
 
 def synthetic_inputs(nodes: dict) -> set:
     return {s for s, n in nodes.items() if n.GetAttribute(SYNTHETIC_ATTRIBUTE) == "1"}
+
+
+def sequence_volumes(scene, volume_node) -> dict:
+    """{sequence: node} of the case `volume_node` belongs to, to fill the four sequence selectors.
+
+    A volume GliomaAI loaded knows its case; for any other, its sequence is guessed from its name
+    (only that volume is returned).
+    """
+    if volume_node is None:
+        return {}
+    case_name = case_of_node(volume_node)
+    if case_name:
+        return dict(find_case_nodes(scene, case_name).volumes)
+    from gliomaai.sequences import sequence_from_name
+
+    sequence = volume_node.GetAttribute(SEQUENCE_ATTRIBUTE) or sequence_from_name(volume_node.GetName())
+    return {sequence: volume_node} if sequence in SEQUENCES else {}

@@ -14,7 +14,7 @@ from gliomaai.sequences import DESCRIPTIONS, SEQUENCES
 
 from .case_nodes import (CASE_ATTRIBUTE, ROLE_ATTRIBUTE, SEQUENCE_ATTRIBUTE, SYNTHETIC_ATTRIBUTE, case_from_volumes,
                          checked_inputs, volume_name)
-from .volumes import add_volume_node
+from .volumes import add_volume_node, free_name
 from .worker import BackgroundRun
 
 IMPUTER_ATTRIBUTE = "GliomaAI.Imputer"  # model and version
@@ -55,7 +55,7 @@ class ImputationRun:
 
         made = {}
         for sequence, image in result.images.items():
-            node = add_volume_node(scene, image, _free_name(scene, volume_name(self.case.name, sequence, True)))
+            node = add_volume_node(scene, image, free_name(scene, volume_name(self.case.name, sequence, True)))
             for attribute, value in ((CASE_ATTRIBUTE, self.case.name), (ROLE_ATTRIBUTE, "sequence"),
                                      (SEQUENCE_ATTRIBUTE, sequence), (SYNTHETIC_ATTRIBUTE, "1"),
                                      (IMPUTER_ATTRIBUTE, f"{result.model} {result.model_version}"),
@@ -65,13 +65,6 @@ class ImputationRun:
                                 f"{result.model_version} from {', '.join(result.sources)}.")
             made[sequence] = node
         return ImputedNodes(made, quality_against_real(self.case, result), list(result.notes))
-
-
-def _free_name(scene, name: str) -> str:
-    counter = 1
-    while scene.GetFirstNodeByName(name if counter == 1 else f"{name} ({counter})") is not None:
-        counter += 1
-    return name if counter == 1 else f"{name} ({counter})"
 
 
 def prepare_imputation(volumes_by_sequence: dict, sequences=None, model="default", device: str = "auto",

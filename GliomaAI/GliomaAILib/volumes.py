@@ -115,3 +115,11 @@ def array_on_grid_of(array: np.ndarray, from_node, to_node) -> np.ndarray:
     reordered = np.transpose(array, [2 - mapping[2 - n][0] for n in range(3)])
     flips = [n for n in range(3) if mapping[2 - n][1]]
     return np.flip(reordered, axis=flips) if flips else reordered
+
+
+def free_name(scene, name: str) -> str:
+    """`name`, or "name (2)", "name (3)"... the first that no node of the scene has: nothing is replaced."""
+    counter = 1
+    while scene.GetFirstNodeByName(name if counter == 1 else f"{name} ({counter})") is not None:
+        counter += 1
+    return name if counter == 1 else f"{name} ({counter})"

@@ -1,23 +1,16 @@
-"""GliomaAI's heat colour table: dark red for low attribution, through red and orange, to yellow.
+"""GliomaAI's heat colours (gliomaai.explain.heat) as a colour table node of the scene.
 
 Slicer's file-based colour tables (Inferno, Viridis, ...) are absent outside the desktop app,
-so the project defines its own. It ends in a saturated yellow rather than white, so that the
-strongest attribution stays visible over bright tissue.
+so the project defines its own, the same colours as its pictures.
 """
 
 import slicer
 
+from gliomaai.explain.heat import heat_color
+
 HEAT_NAME = "GliomaAI Heat"
 HEAT_SINGLETON_TAG = "GliomaAI.Heat"
 HEAT_COLORS = 256
-
-
-def heat_color(t: float) -> tuple:
-    """The heat colour (r, g, b in 0..1) at t in 0..1."""
-    t = min(1.0, max(0.0, float(t)))
-    if t < 1 / 3:
-        return (0.5 + 1.5 * t, 0.0, 0.0)
-    return (1.0, 1.5 * (t - 1 / 3), 0.0)
 
 
 def heat_color_node(scene):

@@ -18,6 +18,7 @@ from gliomaai.errors import GliomaAIError
 from GliomaAILib import case_nodes, samples
 from GliomaAILib.case_nodes import ROLE_ATTRIBUTE, case_to_nodes
 from GliomaAILib.checks import check_segments
+from GliomaAILib.tables import table_rows
 from GliomaAILib.segmentation_nodes import labels_to_segmentation, segmentation_to_labels
 from GliomaAILib.volumes import add_volume_node, node_to_image
 
@@ -110,7 +111,7 @@ def check_model_run(scene, volumes_by_sequence: dict, model, engine=None, tta: b
     assert model_labels.dtype == np.uint8 and set(np.unique(model_labels)) <= {0, 1, 2, 3}
     spacing = reference.GetSpacing()
     expected = _expected_volumes(model_labels, spacing)
-    rows = segmentation_run.table_rows(nodes.volumes)
+    rows = table_rows(nodes.volumes)
     assert list(rows) == list(segmentation_run.VOLUME_ROWS), list(rows)
     for region, value in expected.items():
         assert abs(float(rows[region][0]) - value) < 1e-3 + 1e-6 * value, f"{region}: {rows[region][0]} != {value}"
@@ -229,7 +230,7 @@ def check_correction_saved(scene, volumes_by_sequence: dict, model, folder, engi
             assert abs(record["comparison"][region][key] - value) < 1e-5, \
                 f"{region} {key}: {record['comparison'][region][key]} != {value}"
     assert record["comparison"]["changed_voxels"] == int((model_labels != corrected).sum())
-    rows = segmentation_run.table_rows(saved.comparison)
+    rows = table_rows(saved.comparison)
     assert abs(float(rows["WT"][0]) - expected["WT"]["dice"]) < 1e-5, rows["WT"]
     # A second save: a new folder; the first record unchanged.
     first_hashes = {p.name: sha256_of(p) for p in saved.path.rglob("*") if p.is_file()}

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import SimpleITK as sitk
-import vtk
 
 from gliomaai import corrections
 from gliomaai.errors import GliomaAIError
 from GliomaAILib.case_nodes import CASE_ATTRIBUTE, ROLE_ATTRIBUTE, synthetic_inputs
 from GliomaAILib.segmentation_nodes import segmentation_to_labels
+from GliomaAILib.tables import figures_table
 from GliomaAILib.volumes import node_to_image
 
 from .segmentation_run import input_volumes, model_nodes, provenance
@@ -70,27 +70,8 @@ COMPARISON_COLUMNS = (("dice", "Dice", ""), ("model_ml", "Model (mL)", "mL"), ("
 
 def comparison_table(scene, record: dict, name: str):
     """A table node of the record's comparison: one row per class/region, Dice and mL columns."""
-    table = scene.AddNewNodeByClass("vtkMRMLTableNode", name)
-    regions = vtk.vtkStringArray()
-    regions.SetName("Region")
-    columns = []
-    for key, title, unit in COMPARISON_COLUMNS:
-        column = vtk.vtkDoubleArray()
-        column.SetName(key)
-        columns.append(column)
-    for region in corrections.REGIONS:
-        regions.InsertNextValue(region)
-        for (key, _, _), column in zip(COMPARISON_COLUMNS, columns):
-            column.InsertNextValue(float(record["comparison"][region][key]))
-    table.AddColumn(regions)
-    for (key, title, unit), column in zip(COMPARISON_COLUMNS, columns):
-        table.AddColumn(column)
-        table.SetColumnTitle(key, title)
-        if unit:
-            table.SetColumnUnitLabel(key, unit)
-    table.SetUseColumnTitleAsColumnHeader(True)
-    table.SetLocked(True)
-    return table
+    rows = {region: record["comparison"][region] for region in corrections.REGIONS}
+    return figures_table(scene, name, "Region", rows, COMPARISON_COLUMNS)
 
 
 def comparison_summary(record: dict) -> str:

@@ -27,14 +27,13 @@ from datetime import datetime, timezone
 
 import numpy as np
 import SimpleITK as sitk
-import vtk
 
 from gliomaai import labels as label_conventions
 from gliomaai.errors import GliomaAIError
 from gliomaai.sequences import SEQUENCES
-from GliomaAILib.case_nodes import (CASE_ATTRIBUTE, ROLE_ATTRIBUTE, SEQUENCE_ATTRIBUTE, case_from_volumes,
-                                    case_of_node, checked_inputs, find_case_nodes, synthetic_inputs)
+from GliomaAILib.case_nodes import CASE_ATTRIBUTE, ROLE_ATTRIBUTE, case_from_volumes, checked_inputs
 from GliomaAILib.segmentation_nodes import labels_to_segmentation
+from GliomaAILib.tables import figures_table
 from GliomaAILib.volumes import add_volume_node
 from GliomaAILib.worker import BackgroundRun
 
@@ -74,23 +73,6 @@ class SegmentationNodes:
     uncertainty: object  # vtkMRMLScalarVolumeNode, 0..1
     volumes: object  # vtkMRMLTableNode, mL per class and region
     reference: object  # the input volume whose grid the nodes are on
-
-
-def sequence_volumes(scene, volume_node) -> dict:
-    """{sequence: node} of the case `volume_node` belongs to, to fill the four sequence selectors.
-
-    A volume GliomaAI loaded knows its case; for any other, its sequence is guessed from its name
-    (only that volume is returned).
-    """
-    if volume_node is None:
-        return {}
-    case_name = case_of_node(volume_node)
-    if case_name:
-        return dict(find_case_nodes(scene, case_name).volumes)
-    from gliomaai.sequences import sequence_from_name
-
-    sequence = volume_node.GetAttribute(SEQUENCE_ATTRIBUTE) or sequence_from_name(volume_node.GetName())
-    return {sequence: volume_node} if sequence in SEQUENCES else {}
 
 
 def _model_sha256(segmenter) -> str:
@@ -201,32 +183,8 @@ def _run_name(scene, case_name: str) -> str:
 
 def volumes_table(scene, volumes_ml: dict, name: str):
     """A table node: Region, Volume (mL), Description; rows NETC, SNFH, ET, WT, TC."""
-    table = scene.AddNewNodeByClass("vtkMRMLTableNode", name)
-    regions, values, descriptions = vtk.vtkStringArray(), vtk.vtkDoubleArray(), vtk.vtkStringArray()
-    regions.SetName("Region")
-    values.SetName("Volume")
-    descriptions.SetName("Description")
-    for region in VOLUME_ROWS:
-        regions.InsertNextValue(region)
-        values.InsertNextValue(float(volumes_ml[region]))
-        descriptions.InsertNextValue(VOLUME_DESCRIPTIONS[region])
-    for column in (regions, values, descriptions):
-        table.AddColumn(column)
-    table.SetColumnUnitLabel("Volume", "mL")
-    table.SetColumnTitle("Volume", "Volume (mL)")
-    table.SetUseColumnTitleAsColumnHeader(True)
-    table.SetLocked(True)  # figures of the model's output: not for typing over
-    return table
-
-
-def table_rows(table) -> dict:
-    """{first column value: [other columns' values as text]} of a table node (for checks and reports)."""
-    vtk_table = table.GetTable()
-    rows = {}
-    for row in range(vtk_table.GetNumberOfRows()):
-        values = [vtk_table.GetValue(row, column).ToString() for column in range(vtk_table.GetNumberOfColumns())]
-        rows[values[0]] = values[1:]
-    return rows
+    rows = {r: {"Volume": float(volumes_ml[r]), "Description": VOLUME_DESCRIPTIONS[r]} for r in VOLUME_ROWS}
+    return figures_table(scene, name, "Region", rows, (("Volume", "Volume (mL)", "mL"), ("Description", "Description", "")))
 
 
 def prepare_run(volumes_by_sequence: dict, model="default", device: str = "auto", tta: bool = False,

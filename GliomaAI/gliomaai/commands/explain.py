@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-import SimpleITK as sitk
 from tqdm import tqdm
 
 from ..errors import GliomaAIError
@@ -35,7 +34,7 @@ def add_parser(subparsers):
     parser.add_argument("--target", default="WT", choices=REGIONS, help="region whose score is explained (default: WT)")
     parser.add_argument("--roi", metavar="PATH", help="mask of a region of interest: explain the target's score "
                                                       "over these voxels instead of over the predicted region")
-    parser.add_argument("--layer", help="layer for Grad-CAM and Grad-CAM++ (default: up_layers.1)")
+    parser.add_argument("--layer", help="layer for Grad-CAM and Grad-CAM++ (default: down_layers.3, the deepest)")
     parser.add_argument("--no-trust", action="store_true",
                         help="skip the randomisation test and the deletion/insertion curves (about 3x faster)")
     parser.add_argument("--threshold", type=float, default=0.3, help="map value shown in the pictures (0..1)")

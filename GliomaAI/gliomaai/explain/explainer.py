@@ -27,7 +27,7 @@ from .targets import RegionScore
 from .trust import curves, randomised, rank_correlation, ranking, verdict
 
 PAD_MULTIPLE = 16  # the network halves the grid up to four times
-DEFAULT_LAYER = "up_layers.1"  # chosen by measurement: see docs/explain.md
+DEFAULT_LAYER = "down_layers.3"  # the bottleneck, chosen by measurement: see docs/explain.md
 
 
 @dataclass

@@ -1,7 +1,6 @@
 """How much each sequence drives each region: remove one sequence (its channel set to 0, as for a
 missing one, which the model was trained to meet) and measure the change of the prediction."""
 
-import numpy as np
 import torch
 
 from ..metrics.segmentation import dice
