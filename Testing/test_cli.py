@@ -39,6 +39,7 @@ def test_demo_writes_the_phantom_case_its_montage_and_report(tmp_path, capsys):
     imputation = json.loads((tmp_path / "imputation" / "imputation.json").read_text())
     assert imputation["synthetic"] == {"t1c": "t1c-synthetic.nii.gz"} and "t1c" in imputation["quality_against_real"]
     assert "## Imputation" in (tmp_path / "report.md").read_text()
+    assert "## Saliency" in (tmp_path / "report.md").read_text()
 
 
 def test_info_prints_sequences_and_what_is_missing(tmp_path, capsys, phantom):

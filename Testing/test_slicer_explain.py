@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from gliomaai.inference.engine import InferenceEngine
-from gliomaai.phantom import make_phantom
 from GliomaAIExplainLib import checks, explanation_nodes
 from GliomaAILib.case_nodes import case_to_nodes
 from GliomaAILib.tables import table_rows
@@ -19,7 +18,7 @@ def engine():
 
 @pytest.fixture
 def case_nodes(scene):
-    return case_to_nodes(scene, make_phantom(checks.PHANTOM_SHAPE))
+    return case_to_nodes(scene, checks.small_phantom())
 
 
 def test_explanations_become_nodes_that_render_over_the_case(scene, slice_logic, case_nodes, engine):
@@ -42,7 +41,8 @@ def test_a_segment_drawn_by_the_user_is_the_target(scene, case_nodes, engine):
     labels = case_nodes.segmentation
     from GliomaAILib.segmentation_nodes import segmentation_to_labels
 
-    painted = (segmentation_to_labels(labels, case_nodes.reference) == 3).astype(np.uint8)  # the enhancing rim
+    painted = (segmentation_to_labels(labels, case_nodes.reference) > 0).astype(np.uint8)
+    painted[: int(np.median(np.nonzero(painted)[0]))] = 0  # the upper half of the tumour
     updateSegmentBinaryLabelmapFromArray(painted, segmentation, segment_id, case_nodes.reference)
     roi = explanation_nodes.region_of_interest(segmentation, segment_id, case_nodes.reference)
     drawn = explanation_nodes.prepare_explanation(case_nodes.volumes, ("saliency",), "WT", roi=roi, engine=engine)

@@ -42,12 +42,35 @@ def summarise(rows: list) -> dict:
     return out
 
 
+def markdown(done: dict) -> str:
+    """The summary and the per-sequence importance as the tables docs/explain.md shows."""
+    lines = ["| method | s (CPU) | rank corr. with random weights | deletion area (random) | insertion area (random) "
+             "| beats random on both curves | changes with random weights |", "|---|---|---|---|---|---|---|"]
+    for method, f in done["summary"].items():
+        n = f["explanations"]
+        lines.append(f"| {METHODS[method].title} | {f['seconds']:.0f} | {f['randomisation_spearman']:.2f} | "
+                     f"{f['deletion_auc']:.2f} ({f['random_deletion_auc']:.2f}) | "
+                     f"{f['insertion_auc']:.2f} ({f['random_insertion_auc']:.2f}) | "
+                     f"{f['beats_random_on_both_curves']}/{n} | {f['changes_with_random_weights']}/{n} |")
+    lines += ["", "| case | region | " + " | ".join(["T1", "T1c", "T2", "FLAIR"]) + " |", "|---|---|---|---|---|---|"]
+    for case, importance in done["importance"].items():
+        for region in ("WT", "TC", "ET"):
+            cells = [f"{(importance.get(s) or {}).get(region, {}).get('importance', float('nan')):.2f}"
+                     for s in ("t1n", "t1c", "t2w", "t2f")]
+            lines.append(f"| {case} | {region} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=Path, default=Path.home() / ".cache" / "gliomaai" / "runs")
     parser.add_argument("--out", type=Path, default=Path("docs/explain/figures.json"))
     parser.add_argument("--folds", type=int, nargs="+", default=[0, 1, 2, 3])
+    parser.add_argument("--tables", action="store_true", help="only write OUT's tables (.md) from the rows it holds")
     args = parser.parse_args()
+    if args.tables:
+        args.out.with_suffix(".md").write_text(markdown(json.loads(args.out.read_text())))
+        return
     torch.set_num_threads(2)
     done = json.loads(args.out.read_text()) if args.out.exists() else {"rows": [], "importance": {}}
     engine = InferenceEngine("cpu")
@@ -68,6 +91,7 @@ def main() -> None:
                 done["summary"] = summarise(done["rows"])
                 args.out.parent.mkdir(parents=True, exist_ok=True)
                 args.out.write_text(json.dumps(done, indent=1) + "\n")
+                args.out.with_suffix(".md").write_text(markdown(done))
                 print(json.dumps(done["rows"][-1]), flush=True)
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ..case import load_case
+from ..errors import GliomaAIError
 from ..imageio import SYNTHETIC_MARK, write_image
 from ..metrics import segmentation_metrics
 from ..phantom import PHANTOM_NAME, make_phantom
@@ -70,9 +71,30 @@ def impute_step(case, out: Path) -> str:
             "**Synthetic: for computation, never for reading.**\n\n![imputation](imputation/imputation.png)\n")
 
 
+def explain_step(case, out: Path) -> str:
+    """Grad-CAM++ and saliency for the whole tumour, with the checks that say how far to trust them."""
+    from ..explain.explainer import CaseExplainer
+    from .explain import output_files, trust_table, write_explanations
+
+    try:
+        explainer = CaseExplainer(case, "WT")
+    except GliomaAIError as error:  # a phantom too small for the model to find a tumour in
+        return f"## Saliency\n\nNothing to explain: {error.problem}\n"
+    methods = ("gradcampp", "saliency")
+    folder = out / "explanation"
+    for name in output_files(methods, "WT", True):  # the demo's own output: a rerun replaces it
+        (folder / name).unlink(missing_ok=True)
+    explanations = [explainer.explain(m) for m in methods]
+    write_explanations(explainer, explanations, explainer.sequence_importance(), folder, 0.3)
+    return ("## Saliency (what drove the whole-tumour prediction)\n\n"
+            f"```\n{trust_table(explanations)}\n```\n\n![Grad-CAM++](explanation/saliency-gradcampp-WT.png)\n\n"
+            "![faithfulness](explanation/faithfulness-WT.png)\n\n"
+            "![sequence importance](explanation/sequence-importance-WT.png)\n")
+
+
 def run(args) -> int:
     out = Path(args.out)
-    steps = tqdm(total=5, desc="demo", unit="step")
+    steps = tqdm(total=6, desc="demo", unit="step")
     steps.set_postfix_str("phantom")
     phantom = make_phantom(tuple(args.size))
     case_folder = write_case(phantom, out / PHANTOM_NAME)
@@ -87,12 +109,15 @@ def run(args) -> int:
     steps.set_postfix_str("impute")
     imputation = impute_step(case, out)
     steps.update()
+    steps.set_postfix_str("explain")
+    explanation = explain_step(case, out)
+    steps.update()
     steps.set_postfix_str("report")
     montage = case_montage(case, out / f"{PHANTOM_NAME}-montage.png")
     (out / "report.json").write_text(to_json(summary))
     (out / "report.md").write_text(
         f"# GliomaAI demo\n\n**{SYNTHETIC_WARNING}**: the input is the built-in phantom.\n\n"
-        f"![montage]({montage.name})\n\n```\n{format_summary(summary)}\n```\n\n{segmentation}\n{imputation}")
+        f"![montage]({montage.name})\n\n```\n{format_summary(summary)}\n```\n\n{segmentation}\n{imputation}\n{explanation}")
     steps.update()
     steps.close()
     print(format_summary(summary))
