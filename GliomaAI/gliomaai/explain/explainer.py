@@ -72,7 +72,7 @@ class CaseExplainer:
         self.input = model_input(case, self.segmenter.card.input.get("spacing_mm", 2.0))
         network = self.segmenter.network(self.engine)
         # A copy: hooks and swapped activations never reach the model that segments.
-        self.network = copy.deepcopy(network).to("cpu" if self.engine.device == "mps" else self.engine.device).eval()
+        self.network = copy.deepcopy(network).eval()
         self.device = next(self.network.parameters()).device
         self.x = _padded(self.input.channels).to(self.device)
         self.shape = self.input.channels.shape[1:]
