@@ -87,13 +87,12 @@ def test_a_real_two_sequence_case(tmp_path, capsys):
     assert trust["deletion_auc"] < trust["random_deletion_auc"], "the map is no better than a random order"
 
 
-@pytest.mark.skipif(not (SHARED_DATA / "brats2013-pat0003").exists(), reason="../shared/data is absent")
-def test_every_method_runs_on_a_real_case(tmp_path, capsys):
+def test_every_method_runs_through_the_command(tmp_path, capsys, case_folder):
+    """--method all (the module logic runs all of them on a real case, test_slicer_explain.py)."""
     out = tmp_path / "all"
-    code, printed, _ = run(capsys, "explain", SHARED_DATA / "brats2013-pat0003", "--out", out, "--method", "all",
-                           "--target", "ET", "--no-trust")
+    code, printed, _ = run(capsys, "explain", case_folder, "--out", out, "--method", "all", "--no-trust")
     assert code == 0
     for method in ("gradcam", "gradcampp", "saliency", "guided", "ig", "smoothgrad", "occlusion"):
-        values = sitk.GetArrayFromImage(sitk.ReadImage(str(out / f"saliency-{method}-ET.nii.gz")))
+        values = sitk.GetArrayFromImage(sitk.ReadImage(str(out / f"saliency-{method}-WT.nii.gz")))
         assert values.max() > 0.5 and (values > 0.3).mean() < 0.2, f"{method}: the map is flat or everywhere"
         assert method in printed

@@ -31,3 +31,15 @@ class GliomaAIExplainSelfTest(ScriptedLoadableModuleTest):
     def test_overlay_opacity(self):
         for opacity in (0.0, 0.3, 1.0):
             checks.check_overlay(slicer.mrmlScene, self.sliceLogic, "anisotropic", opacity=opacity)
+
+    def test_saliency_map_of_the_built_in_model(self):
+        try:
+            import torch  # noqa: F401 - the model runs on PyTorch
+        except ImportError:
+            self.skipTest("PyTorch is not installed (GliomaAI installs it at first use)")
+        from gliomaai.inference.engine import InferenceEngine
+        from GliomaAILib.case_nodes import case_to_nodes
+
+        nodes = case_to_nodes(slicer.mrmlScene, checks.small_phantom())
+        checks.check_explanation(slicer.mrmlScene, self.sliceLogic, nodes.volumes, InferenceEngine("cpu"),
+                                 methods=("saliency",))
