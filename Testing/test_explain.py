@@ -119,6 +119,15 @@ def test_occlusion_makes_the_passes_it_announces(known):
     assert values[blob].max() == values.max() > 0
 
 
+@pytest.mark.parametrize("method", ["saliency", "ig", "gradcam"])
+def test_the_model_stays_in_eval_mode(known, method):
+    """MONAI's explainers put back the mode of the module they are given; dropout must never come on."""
+    network, x, blob, brain = known
+    with_dropout = torch.nn.Sequential(network, torch.nn.Dropout3d(0.5)).eval()
+    attribute(method, RegionScore(with_dropout, 0, blob), x, "0.first" if method == "gradcam" else None, brain)
+    assert not any(m.training for m in with_dropout.modules())
+
+
 def test_a_cancelled_explanation_stops_at_the_next_pass(known):
     network, x, blob, brain = known
     with pytest.raises(Cancelled):
@@ -222,6 +231,9 @@ def test_trust_figures_come_with_every_checked_map(explainer):
     for key in ("deletion_auc", "insertion_auc", "random_deletion_auc", "random_insertion_auc"):
         assert 0 <= trust[key] <= 1
     assert len(trust["curves"]["deletion"]) == len(trust["curves"]["fractions"]) == 21
+    # Both curves end on the input itself: equal only if no dropout was left on between passes.
+    assert trust["curves"]["deletion"][0] == pytest.approx(trust["curves"]["insertion"][-1], abs=1e-4)
+    assert not explainer.network.training
     assert trust["verdict"]
     assert explanation.layer == "down_layers.3"
     assert not any(m._forward_hooks or m._backward_hooks for m in explainer.network.modules()), "hooks left behind"

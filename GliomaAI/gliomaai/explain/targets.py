@@ -23,6 +23,7 @@ class RegionScore(torch.nn.Module):
             raise GliomaAIError("The target region is empty.", "Choose a region the model found, or draw one.")
         self.network, self.channel = network, channel
         self.register_buffer("mask", torch.from_numpy(mask.astype(np.float32)))
+        self.eval()  # explainers put back the mode they find: it must be eval (no dropout), for the network too
 
     def forward(self, x):
         logits = self.network(x)[:, self.channel]
@@ -40,6 +41,7 @@ class ClassScore(torch.nn.Module):
     def __init__(self, network, index: int):
         super().__init__()
         self.network, self.index = network, index
+        self.eval()
 
     def forward(self, x):
         return self.network(x)[:, self.index: self.index + 1]
@@ -56,6 +58,7 @@ class Watched(torch.nn.Module):
         self.score = score
         self.expected, self.calls = max(1, expected_calls), 0
         self.progress, self.cancel, self.message = progress, cancel, message
+        self.eval()  # MONAI's explainers restore the wrapper's mode after each pass: eval, never train
 
     def forward(self, x):
         if self.cancel is not None and self.cancel():
