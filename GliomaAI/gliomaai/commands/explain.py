@@ -2,15 +2,13 @@
 
 from pathlib import Path
 
-from tqdm import tqdm
-
 from ..errors import GliomaAIError
 from ..imageio import read_image, write_image
 from ..inference.engine import DEVICES, default_engine
 from ..explain.catalogue import METHODS
 from ..segmentation.preprocess import REGIONS
 from .case_arguments import add_case_arguments, case_from_args
-from .output import to_json
+from .output import percent_bar, to_json
 
 METHOD_NAMES = tuple(METHODS)
 
@@ -113,15 +111,10 @@ def run(args) -> int:
     roi = read_image(args.roi) if args.roi else None
     explainer = CaseExplainer(case, args.target, args.model, default_engine(args.device), roi=roi)
     explanations = []
-    with tqdm(total=100 * len(methods), desc="explain", unit="%",
-              bar_format="{l_bar}{bar}| {n:.0f}/{total} [{elapsed}<{remaining}]") as bar:
+    with percent_bar("explain", len(methods)) as progress:
         for index, method in enumerate(methods):
-            def progress(fraction, message, index=index):
-                bar.n = 100 * (index + fraction)
-                bar.set_postfix_str(message)
-                bar.refresh()
-
-            explanations.append(explainer.explain(method, args.layer, trust=not args.no_trust, progress=progress))
+            report = (lambda f, m, index=index: progress(f, m, index))
+            explanations.append(explainer.explain(method, args.layer, trust=not args.no_trust, progress=report))
     importance = explainer.sequence_importance()
     summary = write_explanations(explainer, explanations, importance, out, args.threshold)
     print(trust_table(explanations))

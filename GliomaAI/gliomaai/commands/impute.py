@@ -2,8 +2,6 @@
 
 from pathlib import Path
 
-from tqdm import tqdm
-
 from ..errors import GliomaAIError
 from ..imageio import write_image
 from ..imputation.imputer import impute_case, keep_only, quality_against_real
@@ -11,7 +9,7 @@ from ..inference.engine import DEVICES, default_engine
 from ..report import case_montage
 from ..sequences import SEQUENCES
 from .case_arguments import add_case_arguments, case_from_args
-from .output import to_json
+from .output import percent_bar, to_json
 
 SUMMARY, MONTAGE = "imputation.json", "imputation.png"
 
@@ -73,12 +71,7 @@ def run(args) -> int:
     sequences = parse_sequences(args.sequences)
     refuse_to_overwrite(out, sequences or case.missing)  # before the work, and again before writing
     engine = default_engine(args.device)
-    with tqdm(total=100, desc="impute", unit="%", bar_format="{l_bar}{bar}| {n:.0f}/{total} [{elapsed}<{remaining}]") as bar:
-        def progress(fraction, message):
-            bar.n = 100 * fraction
-            bar.set_postfix_str(message)
-            bar.refresh()
-
+    with percent_bar("impute") as progress:
         result = impute_case(case, sequences, args.model, engine, progress=progress)
     out.mkdir(parents=True, exist_ok=True)
     summary = write_imputation(result, case, out)

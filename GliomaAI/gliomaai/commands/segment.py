@@ -2,8 +2,6 @@
 
 from pathlib import Path
 
-from tqdm import tqdm
-
 from .. import labels as conventions
 from ..errors import GliomaAIError
 from ..imageio import image_from_array, write_image
@@ -12,7 +10,7 @@ from ..inference.engine import DEVICES, default_engine
 from ..report import case_montage
 from ..segmentation.segmenter import segment_case
 from .case_arguments import add_case_arguments, case_from_args
-from .output import to_json
+from .output import percent_bar, to_json
 
 OUTPUTS = ("segmentation.nii.gz", "uncertainty.nii.gz", "volumes.json", "segmentation.png")
 
@@ -61,12 +59,7 @@ def run(args) -> int:
     out = Path(args.out)
     refuse_to_overwrite(out)  # before the work, and again before writing
     engine = default_engine(args.device)
-    with tqdm(total=100, desc="segment", unit="%", bar_format="{l_bar}{bar}| {n:.0f}/{total} [{elapsed}<{remaining}]") as bar:
-        def progress(fraction, message):
-            bar.n = 100 * fraction
-            bar.set_postfix_str(message)
-            bar.refresh()
-
+    with percent_bar("segment") as progress:
         imputing = args.impute_missing and bool(case.missing)
         share = 0.2 if imputing else 0.0  # of the progress bar
         notes = []
