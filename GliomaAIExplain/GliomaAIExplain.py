@@ -15,6 +15,7 @@ from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoada
                                            ScriptedLoadableModuleTest, ScriptedLoadableModuleWidget)
 
 from gliomaai.explain.catalogue import METHODS
+from gliomaai.labels import REGIONS
 from GliomaAIExplainLib import explanation_nodes, overlay
 from GliomaAILib import case_nodes, dependencies
 from GliomaAILib.panel_job import PanelJob
@@ -44,7 +45,7 @@ class GliomaAIExplainParameterNode:
     saliencyMap: vtkMRMLScalarVolumeNode
     segmentation: vtkMRMLSegmentationNode
     method: Annotated[str, Choice(list(METHODS)), Default("gradcam")]
-    target: Annotated[str, Choice(["WT", "TC", "ET"]), Default("WT")]
+    target: Annotated[str, Choice(list(REGIONS)), Default("WT")]
     useRoi: bool = False
     layer: str = ""
     trust: bool = True

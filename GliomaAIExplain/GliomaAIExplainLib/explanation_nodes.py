@@ -17,6 +17,7 @@ import numpy as np
 
 from gliomaai.errors import GliomaAIError
 from gliomaai.explain.catalogue import METHODS
+from gliomaai.labels import REGIONS
 from GliomaAILib.case_nodes import CASE_ATTRIBUTE, checked_inputs, case_from_volumes
 from GliomaAILib.tables import figures_table
 from GliomaAILib.volumes import add_volume_node, free_name
@@ -32,7 +33,6 @@ TRUST_COLUMNS = (("seconds", "Time (s)", "s"), ("randomisation_spearman", "Rank 
                  ("deletion_auc", "Deletion area", ""), ("insertion_auc", "Insertion area", ""),
                  ("random_deletion_auc", "Deletion, random order", ""),
                  ("random_insertion_auc", "Insertion, random order", ""), ("verdict", "Verdict", ""))
-REGIONS = ("WT", "TC", "ET")
 
 
 @dataclass

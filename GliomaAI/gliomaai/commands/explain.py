@@ -10,7 +10,6 @@ from ..segmentation.preprocess import REGIONS
 from .case_arguments import add_case_arguments, case_from_args
 from .output import percent_bar, to_json
 
-METHOD_NAMES = tuple(METHODS)
 
 
 def map_file(method: str, target: str) -> str:
@@ -28,7 +27,7 @@ def add_parser(subparsers):
     add_case_arguments(parser)
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--method", default="gradcam",
-                        help=f"one of {', '.join(METHOD_NAMES)}, several separated by commas, or 'all' (default: gradcam)")
+                        help=f"one of {', '.join(METHODS)}, several separated by commas, or 'all' (default: gradcam)")
     parser.add_argument("--target", default="WT", choices=REGIONS, help="region whose score is explained (default: WT)")
     parser.add_argument("--roi", metavar="PATH", help="mask of a region of interest: explain the target's score "
                                                       "over these voxels instead of over the predicted region")
@@ -42,11 +41,11 @@ def add_parser(subparsers):
 
 
 def parse_methods(text: str) -> tuple:
-    names = METHOD_NAMES if text.strip().lower() == "all" else tuple(m.strip().lower() for m in text.split(",") if m.strip())
-    unknown = [m for m in names if m not in METHOD_NAMES]
+    names = tuple(METHODS) if text.strip().lower() == "all" else tuple(m.strip().lower() for m in text.split(",") if m.strip())
+    unknown = [m for m in names if m not in METHODS]
     if unknown or not names:
         raise GliomaAIError(f"Unknown method(s) in --method: {', '.join(unknown) or '(none)'}.",
-                            f"Use {', '.join(METHOD_NAMES)}, several separated by commas, or 'all'.")
+                            f"Use {', '.join(METHODS)}, several separated by commas, or 'all'.")
     return names
 
 

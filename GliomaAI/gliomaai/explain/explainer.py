@@ -9,7 +9,7 @@ Maps go back to the case's grid, scaled 0..1.
 
 import copy
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import SimpleITK as sitk
@@ -39,7 +39,6 @@ class Explanation:
     seconds: float
     channel_shares: dict | None = None  # sequence -> share of the attribution (gradient methods)
     trust: dict | None = None  # randomisation and faithfulness figures
-    coarse: np.ndarray | None = field(default=None, repr=False)  # the map on the model's grid, before scaling
 
     def summary(self) -> dict:
         return {"method": self.method, "title": METHODS[self.method].title, "family": METHODS[self.method].family,
@@ -145,7 +144,7 @@ class CaseExplainer:
         saliency = np.clip(to_case_grid(scaled[None], self.input, self.case.reference)[0], 0, 1)
         channel_shares = dict(zip(SEQUENCES, shares)) if shares is not None else None
         return Explanation(method, self.target, image_from_array(saliency.astype(np.float32), self.case.reference),
-                           layer, round(time.perf_counter() - started, 2), channel_shares, figures, coarse)
+                           layer, round(time.perf_counter() - started, 2), channel_shares, figures)
 
     def random_curves(self, cancel=None) -> dict:
         """Deletion and insertion in a random order: the reference each method must beat (made once)."""
@@ -156,7 +155,7 @@ class CaseExplainer:
 
     def sequence_importance(self) -> dict:
         """Per present sequence and region: how much the prediction changes without it."""
-        return sequence_importance(self.network, self.x, self.case.present, REGIONS)
+        return sequence_importance(self.network, self.x, self.case.present, REGIONS, self.probabilities)
 
     def target_on_case_grid(self) -> sitk.Image:
         """The target voxels (the predicted region or the drawn one) on the case's grid, as a mask."""

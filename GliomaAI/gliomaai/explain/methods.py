@@ -28,7 +28,7 @@ def check_layer(network, layer: str) -> str:
     return layer
 
 
-def expected_passes(method: str, shape=None, brain=None) -> int:
+def expected_passes(method: str, brain=None) -> int:
     """Forward passes a method makes (for the progress bar)."""
     if method == "smoothgrad":
         return SMOOTHGRAD_SAMPLES
@@ -43,7 +43,7 @@ def attribute(method: str, score, x: torch.Tensor, layer: str | None = None, bra
               progress=None, cancel=None):
     """(map (z, y, x) float32 >= 0, channel shares or None) of `method` for the score model `score`."""
     check_method(method)
-    watched = Watched(score, expected_passes(method, x.shape, brain), progress, cancel, f"{METHODS[method].title}")
+    watched = Watched(score, expected_passes(method, brain), progress, cancel, f"{METHODS[method].title}")
     x = x.detach().clone()
     with no_inplace(score):
         return _attribute(method, watched, score, x, layer, brain)

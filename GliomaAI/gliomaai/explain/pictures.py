@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..labels import REGIONS
 from ..report import _axial, choose_slices, plt
 from ..sequences import DESCRIPTIONS, SEQUENCES
 from .heat import heat_colormap
@@ -55,7 +56,7 @@ def saliency_montage(case, explanation, target_mask, path, threshold: float = 0.
 
 def sequence_importance_chart(importance: dict, path, title: str) -> Path:
     """Grouped bars: for each region, 1 - Dice of the prediction without each sequence."""
-    regions = [r for r in ("WT", "TC", "ET") if any(importance[s].get(r) for s in importance)]
+    regions = [r for r in REGIONS if any(importance[s].get(r) for s in importance)]
     sequences = list(importance)
     width = 0.8 / max(1, len(sequences))
     fig, ax = plt.subplots(figsize=(5, 3))
