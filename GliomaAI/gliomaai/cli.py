@@ -4,7 +4,7 @@ import argparse
 import sys
 
 from . import __version__
-from .commands import crossval, crossval_imputer, demo, evaluate, explain, finetune, fuse, impute, info, segment, train, train_imputer
+from .commands import crossval, crossval_imputer, demo, evaluate, explain, finetune, fuse, impute, info, segment, train, train_imputer, web
 from .errors import GliomaAIError
 
 
@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     finetune.add_parser(subparsers)
     crossval.add_parser(subparsers)
     crossval_imputer.add_parser(subparsers)
+    web.add_parser(subparsers)
     return parser
 
 
