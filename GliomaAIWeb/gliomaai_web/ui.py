@@ -19,7 +19,7 @@ class GliomaAIPanelUI(html.Div):
         super().__init__(classes="pa-3 d-flex flex-column ga-2", **kwargs)
         with self:
             html.Div("Case", classes="text-subtitle-1")
-            VSelect(v_model=("g_case",), items=("g_cases",), density="compact", hide_details=True, label="Case",
+            VSelect(v_model=("g_case",), items=("g_cases",), density="compact", hide_details=True, label="Case", id="gliomaai-case",
                      disabled=("g_busy",))
             VBtn("Load case", click=panel.load_case, disabled=("g_busy",), variant="tonal", id="gliomaai-load")
             with html.Div(v_if=("g_loaded",), classes="d-flex flex-wrap ga-1"):

@@ -62,7 +62,7 @@ class CaseExplainer:
         if target not in REGIONS:
             raise GliomaAIError(f"Unknown target '{target}'.", f"Use one of {', '.join(REGIONS)} (with --roi to "
                                                                 "explain that region's score over a drawn region).")
-        self.segmenter = load_segmenter(model) if isinstance(model, str) else model
+        self.segmenter = model if hasattr(model, "probabilities") else load_segmenter(model)  # a name or a path
         if not hasattr(self.segmenter, "card"):
             raise GliomaAIError(f"Saliency needs a GliomaAI segmenter; '{self.segmenter.name}' is not one.",
                                 "Use the default model or one trained with `gliomaai train`.")
