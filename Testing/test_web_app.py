@@ -211,7 +211,6 @@ def test_save_before_segmenting_says_what_to_do(web):
 
 def test_imputed_sequence_is_marked_synthetic_on_the_page(web, tmp_path):
     from gliomaai.phantom import make_phantom
-    from gliomaai.case import Case  # noqa: F401 (the Case type the folder loads)
     from gliomaai.imageio import write_image
     from gliomaai_web.case_folder import CaseFolder
     from gliomaai_web.panel import GliomaAIPanel
