@@ -128,6 +128,20 @@ def test_the_model_stays_in_eval_mode(known, method):
     assert not any(m.training for m in with_dropout.modules())
 
 
+@pytest.mark.parametrize("method", ["gradcam", "gradcampp"])
+def test_a_background_job_can_follow_every_method(known, method):
+    """The panels pass progress and cancel of a BackgroundJob, which holds a lock; the CAM methods
+    copy the watched model, and the copy must share those callbacks, not try to copy the lock."""
+    from GliomaAILib.worker import BackgroundJob
+
+    network, x, blob, brain = known
+    job = BackgroundJob(lambda progress, cancel: attribute(method, RegionScore(network, 0, blob), x, "first", brain,
+                                                           progress, cancel)).start()
+    assert job.wait(60)
+    values, _ = job.result()
+    assert values.shape == brain.shape and job.progress[0] == 1.0
+
+
 def test_a_cancelled_explanation_stops_at_the_next_pass(known):
     network, x, blob, brain = known
     with pytest.raises(Cancelled):

@@ -241,10 +241,11 @@ def test_imputed_sequence_is_marked_synthetic_on_the_page(web, tmp_path):
 def test_saliency_overlay_follows_threshold_and_opacity(web):
     state = web.server.state
     segment_phantom(web)
-    state["g_method"], state["g_target"], state["g_trust"] = "saliency", "WT", False
+    assert state["g_method"] == "gradcampp"  # the page's default, run in a worker thread as the page does
+    state["g_target"], state["g_trust"] = "WT", False
     assert web.panel.explain(), state["g_error"]
     run_job(web, "explain")
-    assert state["g_saliency"].startswith("phantom saliency saliency WT"), state["g_error"]
+    assert state["g_saliency"].startswith("phantom saliency gradcampp WT"), state["g_error"]
     red = web.view("Red")
     map_node = web.slicer_app.scene.GetNodeByID(red.get_foreground_volume_id())
     composite = red._logic.GetSliceCompositeNode()

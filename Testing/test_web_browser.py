@@ -2,7 +2,8 @@
 
 A person's steps, each checked: open the page, load a real case (the phantom where
 ../shared/data is absent), segment it with the default model, paint a brush stroke in a slice
-view, save the correction; then the saved record must hold the stroke. A screenshot is written
+view, save the correction (the saved record must hold the stroke), then show a saliency map and
+move its threshold (the streamed view must change). A screenshot is written
 (to $GLIOMAAI_SCREENSHOT when set: that is how docs/web/page.png is made).
 """
 
@@ -94,7 +95,7 @@ def streamed_view(page):
     return view
 
 
-def test_segment_paint_and_save_in_the_browser(server, page, tmp_path):
+def test_segment_paint_save_and_explain_in_the_browser(server, page, tmp_path):
     from gliomaai import corrections
 
     page.goto(server["url"])
@@ -145,6 +146,19 @@ def test_segment_paint_and_save_in_the_browser(server, page, tmp_path):
     assert screenshot.stat().st_size > 10000
     # One stroke, one connected streak of the (spherical) brush.
     assert ndimage.label(added)[1] == 1
+
+    # Saliency (Grad-CAM++ by default) over the case; the threshold slider restyles it in the views.
+    page.locator("#gliomaai-explain").click()
+    page.get_by_text("does not show tumour").wait_for(timeout=300000)
+    time.sleep(2.0)
+    before = view.screenshot()
+    page.locator(".v-slider").filter(has_text="Threshold").locator(".v-slider-thumb").focus()
+    for _ in range(8):
+        page.keyboard.press("ArrowRight")
+        time.sleep(0.1)
+    time.sleep(2.0)
+    assert view.screenshot() != before, "moving the threshold did not change the overlay"
+    assert page.locator("#gliomaai-error").count() == 0 or not page.locator("#gliomaai-error").is_visible()
 
 
 def test_off_loopback_the_page_needs_the_token(page, tmp_path):

@@ -36,7 +36,8 @@ class GliomaAIPanelUI(html.Div):
                 VBtn("Impute missing", click=panel.impute, disabled=("!g_loaded || g_busy",), variant="tonal",
                      id="gliomaai-impute")
                 VBtn("Cancel", v_if=("g_busy",), click=panel.cancel, variant="text", id="gliomaai-cancel")
-            VProgressLinear(v_if=("g_progress_visible",), model_value=("g_progress",), height=6, color="primary")
+            VProgressLinear(v_if=("g_progress_visible",), model_value=("g_progress",), height=6, color="primary",
+                            id="gliomaai-progress")
             html.Div("{{ g_status }}", classes="text-body-2", id="gliomaai-status")
             VDivider()
             html.Div("Correction", classes="text-subtitle-1")

@@ -7,6 +7,8 @@ return (batch, 1), the shape MONAI's and Captum's explainers expect, and both ca
 bounded version (a probability) that the faithfulness curves plot.
 """
 
+import copy
+
 import numpy as np
 import torch
 
@@ -68,6 +70,13 @@ class Watched(torch.nn.Module):
         if self.progress is not None:
             self.progress(min(1.0, self.calls / self.expected), self.message)
         return out
+
+    def __deepcopy__(self, memo):
+        """A copy of the score model that reports to the same progress and cancel: the callbacks
+        belong to the caller (a background job, with its lock) and are shared, never copied."""
+        copied = Watched(copy.deepcopy(self.score, memo), self.expected, self.progress, self.cancel, self.message)
+        copied.calls = self.calls
+        return copied
 
     def probability(self, x):
         return self.score.probability(x)
