@@ -62,3 +62,13 @@ def test_a_token_is_required_off_loopback(monkeypatch):
     assert access_token("0.0.0.0", "given") == "given"
     monkeypatch.setenv("GLIOMAAI_WEB_TOKEN", "from-env")
     assert access_token("10.0.0.5", None) == "from-env"
+
+
+@pytest.mark.parametrize("arguments, message", [(["--cases", "/nonexistent-cases"], "not a folder"),
+                                                (["--port", "70000"], "outside 0..65535")])
+def test_the_command_refuses_bad_options_before_serving(capsys, arguments, message):
+    from gliomaai.cli import main
+
+    assert main(["web", *arguments]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "what to do:" in err
