@@ -36,3 +36,25 @@ def make_model(folder, init_filters: int = 8, seed: int = 0) -> Path:
 
     architecture = {"class": "SegResNet", "params": {**DEFAULT_SEGMENTER["params"], "init_filters": init_filters}}
     return write_untrained_model(folder, architecture, spacing_mm=4.0, seed=seed, name="tiny")
+
+
+class StandInTimer:
+    """qt.QTimer's part that PanelJob uses (Qt cannot run here); a test ticks it."""
+
+    def __init__(self, *_state):
+        self.active, self.interval, self.slots = False, None, {}
+
+    def setInterval(self, ms):  # noqa: N802 - Qt's name
+        self.interval = ms
+
+    def connect(self, signal, slot):
+        self.slots[signal] = slot
+
+    def start(self):
+        self.active = True
+
+    def stop(self):
+        self.active = False
+
+    def tick(self):
+        self.slots["timeout()"]()

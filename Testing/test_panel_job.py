@@ -8,30 +8,12 @@ from types import SimpleNamespace
 from gliomaai.inference.engine import Cancelled
 from GliomaAILib.panel_job import PanelJob
 from GliomaAILib.worker import BackgroundRun
-
-
-class Timer:
-    """qt.QTimer's part that PanelJob uses."""
-
-    def __init__(self):
-        self.active, self.interval, self.slots = False, None, {}
-
-    def setInterval(self, ms):  # noqa: N802 - Qt's name
-        self.interval = ms
-
-    def connect(self, signal, slot):
-        self.slots[signal] = slot
-
-    def start(self):
-        self.active = True
-
-    def stop(self):
-        self.active = False
+from helpers import StandInTimer
 
 
 def _panel(finish=None):
     shown, errors, refreshed = [], [], []
-    job = PanelJob(Timer(), SimpleNamespace(value=-1, visible=False), SimpleNamespace(text=""),
+    job = PanelJob(StandInTimer(), SimpleNamespace(value=-1, visible=False), SimpleNamespace(text=""),
                    finish or (lambda background: background.finish(None)), shown.append, lambda: refreshed.append(1),
                    failed="It failed.", error_display=lambda title, detail: errors.append((title, detail)))
     assert job.timer.slots["timeout()"] == job.poll and job.timer.interval > 0

@@ -10,30 +10,9 @@ import numpy as np
 import pytest
 import SimpleITK as sitk
 
+from helpers import StandInTimer
+
 pytest.importorskip("trame_slicer", reason="trame-slicer is not installed (pip install -e '.[slicer]')")
-
-
-class ManualTimer:
-    """The part of qt.QTimer PanelJob uses; a test ticks it."""
-
-    def __init__(self, _state):
-        self.callbacks, self.active = [], False
-
-    def setInterval(self, _milliseconds):
-        pass
-
-    def connect(self, _signal, callback):
-        self.callbacks.append(callback)
-
-    def start(self):
-        self.active = True
-
-    def stop(self):
-        self.active = False
-
-    def tick(self):
-        for callback in self.callbacks:
-            callback()
 
 
 def quiet_view_factory():
@@ -66,7 +45,7 @@ def web(tmp_path, tiny_model, imputer, engine):
 
     server = get_server(f"test-{uuid.uuid4().hex}", client_type="vue3")
     app = GliomaAIWebApp(server, CaseFolder(None), tmp_path / "corrections", segmenter=tiny_model, imputer=imputer,
-                         engine=engine, view_factory=quiet_view_factory(), timer=ManualTimer)
+                         engine=engine, view_factory=quiet_view_factory(), timer=StandInTimer)
     yield app
     app.slicer_app.scene.Clear(1)
 
@@ -224,7 +203,7 @@ def test_imputed_sequence_is_marked_synthetic_on_the_page(web, tmp_path):
             image.EraseMetaData(key)  # a real scan: no synthetic mark
         write_image(image, folder / f"{sequence}.nii.gz")
     panel = GliomaAIPanel(web.server.state, web.slicer_app, CaseFolder(tmp_path / "cases"), tmp_path / "c",
-                          web.panel.segmenter, web.panel.imputer, web.panel.engine, ManualTimer)
+                          web.panel.segmenter, web.panel.imputer, web.panel.engine, StandInTimer)
     state = web.server.state
     assert panel.load_case("two-sequences"), state["g_error"]
     assert {s["sequence"]: s["status"] for s in state["g_sequences"]} == {

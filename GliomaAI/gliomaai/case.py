@@ -93,7 +93,7 @@ class Case:
                     list(self.label_files), dict(self.sources), set(self.synthetic), list(self.notes))
 
 
-def _scan_folder(folder: Path):
+def scan_folder(folder: Path):
     """Files (and DICOM series subfolders) of a case folder, sorted into sequences, masks and labels."""
     found, masks, label_files, unknown = {}, [], [], []
     entries = sorted(p for p in folder.iterdir() if is_image_file(p) or is_dicom_series_folder(p))
@@ -132,7 +132,7 @@ def load_case(source, brain_mask=None, labels=None, label_convention: str | None
         folder = Path(source)
         if not folder.is_dir():
             raise GliomaAIError(f"{folder}: not a folder.", "Give a case folder, or the sequences one by one.")
-        paths, masks, label_files, unknown = _scan_folder(folder)
+        paths, masks, label_files, unknown = scan_folder(folder)
     if not paths:
         seen = ", ".join(unknown) if unknown else "no image files"
         raise GliomaAIError(f"{source}: no MRI sequence recognised (found: {seen}).",

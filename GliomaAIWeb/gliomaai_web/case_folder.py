@@ -8,9 +8,9 @@ resolved path must stay inside the folder, so no request can make the server rea
 from dataclasses import dataclass
 from pathlib import Path
 
+from gliomaai.case import scan_folder
 from gliomaai.errors import GliomaAIError
-from gliomaai.imageio import is_dicom_series_folder, is_image_file
-from gliomaai.sequences import SEQUENCES, is_brain_mask_name, is_label_name, sequence_from_name
+from gliomaai.sequences import SEQUENCES
 
 PHANTOM = "phantom (synthetic)"  # the built-in case, always offered
 PHANTOM_SHAPE = (62, 96, 96)  # 2.5 mm voxels over the usual field of view: seconds to segment on a CPU
@@ -27,15 +27,11 @@ class CaseEntry:
 
 
 def _sequences_in(folder: Path) -> tuple:
-    found = set()
-    for path in folder.iterdir():
-        if not (is_image_file(path) or is_dicom_series_folder(path)):
-            continue
-        if is_label_name(path.name) or is_brain_mask_name(path.name):
-            continue
-        sequence = sequence_from_name(path.name)
-        if sequence is not None:
-            found.add(sequence)
+    """The sequences load_case would find there (an ambiguous folder, two files of one sequence, has none)."""
+    try:
+        found = scan_folder(folder)[0]
+    except GliomaAIError:
+        return ()
     return tuple(s for s in SEQUENCES if s in found)
 
 

@@ -188,17 +188,18 @@ class GliomaAIPanel:
             return False
         self.segmentation_node, self.saliency_node = None, None
         self.state["g_segmentation"], self.state["g_saliency"], self.state["g_saved"] = "", "", ""
-        self._refresh_sequences()
-        volumes = self.case_nodes().volumes
+        volumes = self._refresh_sequences()
         self.state["g_view_sequence"] = "t2f" if "t2f" in volumes else next(iter(volumes))
         self.show_sequence(self.state["g_view_sequence"], reset_views=True)
         return True
 
-    def _refresh_sequences(self) -> None:
+    def _refresh_sequences(self) -> dict:
+        """The chips' state from the case's volumes, which it returns."""
         volumes = self.case_nodes().volumes
         self.state["g_sequences"] = [
             {"sequence": s, "title": DESCRIPTIONS[s], "status": "missing" if s not in volumes else
              "synthetic" if volumes[s].GetAttribute(SYNTHETIC_ATTRIBUTE) == "1" else "present"} for s in SEQUENCES]
+        return volumes
 
     def show_sequence(self, sequence: str | None, reset_views: bool = False) -> None:
         """Show one of the case's sequences in every view; a synthetic one carries its warning on the page."""
