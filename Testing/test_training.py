@@ -87,3 +87,19 @@ def test_training_resumes_exactly_where_it_stopped(data_folder, tmp_path):
     assert resumed.sha256 == sha256_of(resumed.weights_path)
     assert resumed.training["steps"] == 4 and len((tmp_path / "b" / "log.csv").read_text().splitlines()) == 5
     assert prepare(data_folder, "brats18-phantom-0", 4.0).channels.shape[0] == 4
+
+
+def test_a_finished_run_goes_on_in_a_second_cycle_as_a_two_cycle_run_would(data_folder, tmp_path):
+    torch.set_num_threads(1)
+    common = dict(data=str(data_folder), batch=1, patch=(16, 16, 16), silver=False, spacing_mm=4.0,
+                  architecture=SMALL, checkpoint_every=1, warmup=2)
+    straight = read_card(train(TrainConfig(out=str(tmp_path / "a"), steps=8, cycles=2, **common), progress=False))
+    read_card(train(TrainConfig(out=str(tmp_path / "b"), steps=4, **common), progress=False))
+    extended = read_card(train(TrainConfig(out=str(tmp_path / "b"), steps=8, cycles=2, **common), progress=False))
+    a = torch.load(straight.weights_path, weights_only=True)
+    b = torch.load(extended.weights_path, weights_only=True)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    rates = [float(line.split(",")[2]) for line in (tmp_path / "b" / "log.csv").read_text().splitlines()[1:]]
+    assert len(rates) == 8 and rates[3] < rates[2] < rates[1]  # the first cycle cools down ...
+    assert rates[4] == max(rates[:4]) and rates[7] < rates[6] < rates[5]  # ... the second restarts
+    assert extended.training["config"]["cycles"] == 2

@@ -8,6 +8,9 @@ def add_parser(subparsers):
     parser.add_argument("--data", default="../shared/data", help="folder of cases with manifest.json")
     parser.add_argument("--out", required=True, help="run folder: checkpoint, curves, weights and card")
     parser.add_argument("--steps", type=int, default=2000)
+    parser.add_argument("--cycles", type=int, default=1,
+                        help="learning-rate cycles with warm restarts; a finished run of N steps goes on to "
+                             "--steps 2N --cycles 2 from its checkpoint")
     parser.add_argument("--fold", type=int, help="cross-validation fold to hold out (default: train on all)")
     parser.add_argument("--folds", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
@@ -17,7 +20,7 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    card = train(TrainConfig(data=args.data, out=args.out, steps=args.steps, fold=args.fold, folds=args.folds,
+    card = train(TrainConfig(data=args.data, out=args.out, steps=args.steps, cycles=args.cycles, fold=args.fold, folds=args.folds,
                              seed=args.seed, synthetic_tumours=not args.no_synthetic_tumours), until=args.until)
     print(f"Wrote {card} and its weights" if card else f"Stopped at step {args.until}; run again to go on")
     return 0

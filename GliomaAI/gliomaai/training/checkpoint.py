@@ -9,8 +9,13 @@ import torch
 from tqdm import tqdm
 
 
-def learning_rate_factor(step: int, steps: int, warmup: int) -> float:
-    """Linear warm-up, then a cosine down to 2 % of the base rate."""
+def learning_rate_factor(step: int, steps: int, warmup: int, cycles: int = 1) -> float:
+    """Linear warm-up, then a cosine down to 2 % of the base rate; with `cycles` > 1 the steps are
+    split into that many such cycles (warm restarts), so a finished run of N steps can go on to
+    2N steps exactly as a two-cycle run from scratch would."""
+    length = max(1, steps // cycles)
+    if step < length * cycles:
+        step, steps = step % length, length
     if step < warmup:
         return (step + 1) / warmup
     progress = (step - warmup) / max(1, steps - warmup)
@@ -41,6 +46,10 @@ def load_checkpoint(path: Path, network, optimizer, scheduler, rng) -> tuple[int
     network.load_state_dict(state["network"])
     optimizer.load_state_dict(state["optimizer"])
     scheduler.load_state_dict(state["scheduler"])
+    # The resumed step's rate follows this run's schedule, which may go on beyond the checkpoint's
+    # (a finished run extended by another cycle).
+    for group, base, factor in zip(optimizer.param_groups, scheduler.base_lrs, scheduler.lr_lambdas):
+        group["lr"] = base * factor(scheduler.last_epoch)
     rng.bit_generator.state = state["rng"]
     if "torch_rng" in state:  # dropout's generator (checkpoints of the first runs lack it)
         torch.set_rng_state(state["torch_rng"])

@@ -31,6 +31,7 @@ class TrainConfig:
     patch: tuple = (48, 48, 48)  # 2 mm voxels: 96 mm of context; about 0.4 s a step on two cores
     learning_rate: float = 2e-3
     warmup: int = 50
+    cycles: int = 1  # cosine cycles with warm restarts (see learning_rate_factor)
     seed: int = 0
     folds: int = 4
     fold: int | None = None  # None: train on every trainable case
@@ -100,7 +101,7 @@ def train(config: TrainConfig, progress: bool = True, until: int | None = None) 
     torch.manual_seed(config.seed)
     network = build_network(config.architecture)
     optimizer = torch.optim.AdamW(network.parameters(), lr=config.learning_rate, weight_decay=1e-5)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: learning_rate_factor(s, config.steps, config.warmup))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: learning_rate_factor(s, config.steps, config.warmup, config.cycles))
     loss_function = DiceCELoss(sigmoid=True, batch=True)
     rng = np.random.default_rng(config.seed)
     def validate():
