@@ -1,5 +1,7 @@
 """Model input, post-processing and the inference engine, on the phantom and made arrays."""
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -41,6 +43,31 @@ def test_targets_go_back_to_the_case_grid_where_they_came_from(phantom):
         assert dice > 0.85, region  # 2 mm and back again on 3.75 mm voxels loses only the border
 
 
+@pytest.mark.parametrize("tilted", [False, True])
+def test_going_back_to_the_case_grid_resamples_only_the_crop_and_loses_nothing(phantom, tilted):
+    import SimpleITK as sitk
+
+    case = phantom
+    if tilted:  # an oblique acquisition: the grids' axes are not the patient's
+        direction = sitk.VersorTransform((0.2, 0.3, 1.0), 0.4).GetMatrix()
+        case = copy.copy(phantom)
+        case.images = {s: sitk.Image(i) for s, i in phantom.images.items()}
+        case.labels, case.brain_mask = sitk.Image(phantom.labels), None
+        for image in [*case.images.values(), case.labels]:
+            image.SetDirection(direction)
+    model = model_input(case, spacing_mm=3.0)
+    coarse = np.random.default_rng(1).random((2,) + model.channels.shape[1:]).astype(np.float32)
+    whole = np.zeros((2,) + sitk.GetArrayViewFromImage(model.grid).shape, np.float32)  # the whole coarse grid
+    z0, z1, y0, y1, x0, x1 = model.box
+    whole[:, z0:z1, y0:y1, x0:x1] = coarse
+    expected = []
+    for channel in whole:
+        image = sitk.GetImageFromArray(channel)
+        image.CopyInformation(model.grid)
+        expected.append(sitk.GetArrayFromImage(sitk.Resample(image, case.reference, sitk.Transform(), sitk.sitkLinear)))
+    np.testing.assert_allclose(to_case_grid(coarse, model, case.reference), np.stack(expected), atol=1e-6)
+
+
 def test_an_empty_case_is_refused(phantom):
     empty = phantom.with_images({})
     empty.images = {}
@@ -77,6 +104,15 @@ def test_uncertainty_is_highest_where_the_model_is_undecided():
     samples = np.stack([probabilities, 1 - probabilities])
     assert disagreement_uncertainty(samples)[1] == pytest.approx(0.0, abs=1e-6)
     assert disagreement_uncertainty(samples)[0] > 0.9
+
+
+def test_uncertainty_is_the_largest_region_entropy_and_zero_outside():
+    probabilities = np.random.default_rng(0).random((3, 6, 7, 8)).astype(np.float32)
+    probabilities[:, 0] = 0  # outside the brain
+    direct = np.max([-(p * np.log2(p) + (1 - p) * np.log2(1 - p)) for p in probabilities.astype(np.float64)], axis=0)
+    entropy = entropy_uncertainty(probabilities)
+    assert entropy.dtype == np.float32 and np.all(entropy[0] == 0)
+    assert np.abs(entropy[1:] - direct[1:]).max() <= 0.5 / 1024 + 1e-6
 
 
 def test_device_choice():

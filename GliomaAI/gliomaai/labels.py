@@ -91,7 +91,18 @@ def _integer_labels(array: np.ndarray, source: str) -> np.ndarray:
             raise GliomaAIError(f"{source}: the label map holds non-integer values.",
                                 "Give a segmentation (integer labels), not an image or a probability map.")
         array = rounded
-    return array.astype(np.int64, copy=False)
+    return array if array.dtype.kind in "ui" else array.astype(np.int64)
+
+
+def label_values(labels) -> np.ndarray:
+    """The distinct values of a label map, sorted. Small non-negative integers are counted rather
+    than sorted: several times faster on a whole volume."""
+    labels = np.asarray(labels)
+    if labels.dtype.kind in "ui" and labels.dtype.itemsize <= 4 and labels.size:
+        low, high = labels.min(), labels.max()
+        if low >= 0 and high < 1 << 16:
+            return np.flatnonzero(np.bincount(labels.ravel(), minlength=int(high) + 1)).astype(labels.dtype)
+    return np.unique(labels)
 
 
 def conventions_fitting(values) -> list[str]:
@@ -118,7 +129,7 @@ def to_canonical(labels: np.ndarray, convention: str, source: str = "label map")
     """Map a label array in `convention` to canonical labels (uint8); unknown values are an error."""
     conv = get_convention(convention)
     labels = _integer_labels(labels, source)
-    values = np.unique(labels)
+    values = label_values(labels)
     unknown = [int(v) for v in values if v != 0 and int(v) not in conv.to_canonical]
     if unknown:
         fitting = conventions_fitting(values)

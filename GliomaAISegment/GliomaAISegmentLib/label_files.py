@@ -46,7 +46,7 @@ def load_label_file(scene, path, reference_node, convention: str | None = None, 
     finally:
         _remove_with_storage(scene, labelmap)
     if convention is None:
-        convention = label_conventions.guess_convention(np.unique(array))
+        convention = label_conventions.guess_convention(label_conventions.label_values(array))
     segmentation_node = labels_to_segmentation(scene, array, reference_node, convention,
                                                name=name or strip_image_extension(path.name),
                                                segmentation_node=segmentation_node)

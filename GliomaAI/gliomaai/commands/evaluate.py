@@ -42,7 +42,7 @@ def _same_grid(a: sitk.Image, b: sitk.Image, name_a: str, name_b: str) -> None:
 def _canonical(image: sitk.Image, convention: str | None, source: str) -> tuple[np.ndarray, str]:
     array = sitk.GetArrayFromImage(image)
     if convention is None:
-        convention = conventions.guess_convention(np.unique(array))
+        convention = conventions.guess_convention(conventions.label_values(array))
     return conventions.to_canonical(array, convention, source), convention
 
 

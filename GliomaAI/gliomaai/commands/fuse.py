@@ -34,7 +34,7 @@ def fuse_files(paths, method="vote", convention=None, out_convention=None, progr
         images.append(image)
         arrays.append(sitk.GetArrayFromImage(image))
     if convention is None:
-        convention = conventions.guess_convention(np.unique(np.concatenate([np.unique(a) for a in arrays])))
+        convention = conventions.guess_convention(np.unique(np.concatenate([conventions.label_values(a) for a in arrays])))
     canonical = [conventions.to_canonical(a, convention, str(p)) for a, p in zip(arrays, paths)]
     fused = fuse(canonical, method)
     return image_from_array(conventions.from_canonical(fused, out_convention or convention), images[0])

@@ -6,7 +6,6 @@ one class is present, since no positive-negative pair exists to rank.
 """
 
 import numpy as np
-from scipy.stats import rankdata
 
 from ..errors import GliomaAIError
 
@@ -37,6 +36,8 @@ def auc(y_true, y_score) -> float:
     n_neg = y_true.size - n_pos
     if n_pos == 0 or n_neg == 0:
         return float("nan")
+    from scipy.stats import rankdata  # here: scipy.stats takes half a second to import, and only AUC needs it
+
     ranks = rankdata(y_score)  # average ranks: a tie between classes adds 1/2 a pair
     return float((ranks[y_true].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 

@@ -4,6 +4,7 @@ Training and inference both call `model_input`, so what the network sees is the 
 A missing sequence is an all-zero channel, which after z-scoring means "no information".
 """
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,12 +77,30 @@ def region_targets(case, model: ModelInput) -> np.ndarray:
 
 
 def to_case_grid(coarse: np.ndarray, model: ModelInput, reference: sitk.Image) -> np.ndarray:
-    """Channels (c, z, y, x) on the cropped coarse grid back onto the case's grid (linear), as float32."""
-    full_shape = sitk.GetArrayViewFromImage(model.grid).shape
+    """Channels (c, z, y, x) on the cropped coarse grid back onto the case's grid (linear), as float32.
+
+    Only the part of the case's grid that the crop covers is resampled (the rest is 0): a third or
+    less of the field of view. The crop is padded by one voxel of zeros first, so the values at its
+    edge blend into 0 as they would in the whole coarse grid.
+    """
     z0, z1, y0, y1, x0, x1 = model.box
-    out = []
-    for channel in coarse:
-        full = np.zeros(full_shape, dtype=np.float32)
-        full[z0:z1, y0:y1, x0:x1] = channel
-        out.append(_resample(_image(full, model.grid), reference))
-    return np.stack(out)
+    padded = np.pad(coarse.astype(np.float32, copy=False), ((0, 0), (1, 1), (1, 1), (1, 1)))
+    # The padded crop spans coarse indices x0-1 .. x1 (and so on); its corners on the case's grid:
+    corners = [reference.TransformPhysicalPointToContinuousIndex(model.grid.TransformIndexToPhysicalPoint(corner))
+               for corner in itertools.product((int(x0) - 1, int(x1)), (int(y0) - 1, int(y1)), (int(z0) - 1, int(z1)))]
+    lo = np.clip(np.floor(np.min(corners, axis=0)).astype(int), 0, reference.GetSize())
+    hi = np.clip(np.ceil(np.max(corners, axis=0)).astype(int) + 1, 0, reference.GetSize())
+    full = np.zeros((len(coarse),) + sitk.GetArrayViewFromImage(reference).shape, dtype=np.float32)
+    if np.any(hi <= lo):
+        return full
+    part = sitk.Image([int(n) for n in hi - lo], sitk.sitkUInt8)
+    part.SetSpacing(reference.GetSpacing())
+    part.SetDirection(reference.GetDirection())
+    part.SetOrigin(reference.TransformIndexToPhysicalPoint([int(i) for i in lo]))
+    for index, channel in enumerate(padded):
+        image = sitk.GetImageFromArray(channel)
+        image.SetSpacing(model.grid.GetSpacing())
+        image.SetDirection(model.grid.GetDirection())
+        image.SetOrigin(model.grid.TransformIndexToPhysicalPoint((int(x0) - 1, int(y0) - 1, int(z0) - 1)))
+        full[index, lo[2]:hi[2], lo[1]:hi[1], lo[0]:hi[0]] = _resample(image, part)
+    return full
