@@ -103,3 +103,36 @@ def test_a_finished_run_goes_on_in_a_second_cycle_as_a_two_cycle_run_would(data_
     assert len(rates) == 8 and rates[3] < rates[2] < rates[1]  # the first cycle cools down ...
     assert rates[4] == max(rates[:4]) and rates[7] < rates[6] < rates[5]  # ... the second restarts
     assert extended.training["config"]["cycles"] == 2
+
+
+def test_crossval_chooses_each_folds_thresholds_on_the_other_folds_cases(data_folder, tmp_path):
+    from gliomaai.segmentation.segmenter import segment_case
+    from gliomaai.training.crossval import CANDIDATE_THRESHOLDS, best_thresholds, cross_validation
+    from gliomaai.training.data import load_labelled_case
+
+    torch.set_num_threads(1)
+    common = dict(data=str(data_folder), batch=1, patch=(16, 16, 16), silver=False, spacing_mm=4.0,
+                  architecture=SMALL, warmup=2, steps=3, folds=2)
+    runs = [tmp_path / f"fold{k}" for k in range(2)]
+    for k, run in enumerate(runs):
+        train(TrainConfig(out=str(run), fold=k, **common), progress=False)
+    scores = cross_validation(data_folder, runs)
+    tables = scores["dice_by_threshold"]
+    assert set(tables) == {"brats18-phantom-0", "brats18-phantom-1"}
+    for row in scores["per_case"]:
+        other = next(name for name in tables if name != row["case"])
+        assert row["thresholds"] == best_thresholds([tables[other]])  # never its own table
+    assert scores["thresholds"] == best_thresholds(list(tables.values()))
+    assert len(scores["at_model_threshold"]["per_case"]) == 2
+
+    # The choice is the best mean Dice per region, and segment_case applies thresholds.
+    assert best_thresholds([{"WT": [0, 1, 0, 0, 0, 0], "TC": [0, 0, 0, 0, 0, 1], "ET": [1, 0, 0, 0, 0, 0]}]) == \
+        {"WT": CANDIDATE_THRESHOLDS[1], "TC": CANDIDATE_THRESHOLDS[5], "ET": CANDIDATE_THRESHOLDS[0]}
+    case = load_labelled_case(data_folder, "brats18-phantom-0")
+    everything = segment_case(case, runs[0], thresholds=(0.0, 0.0, 0.0)).labels_array()
+    nothing = segment_case(case, runs[0], thresholds=(1.0, 1.0, 1.0)).labels_array()
+    assert (everything == 3).sum() > 1000 and not nothing.any()
+    card = read_card(runs[0] / "model.json")
+    card.output["thresholds"] = [1.0, 1.0, 1.0]  # as publishing writes the chosen ones
+    card.save(runs[0] / "model.json")
+    assert not segment_case(case, runs[0]).labels_array().any()

@@ -17,7 +17,8 @@ from gliomaai.models.registry import BUILTIN
 from gliomaai.training.crossval import markdown_table
 from gliomaai.training.imputation_scores import markdown_tables
 
-TITLES = {"cross_validation": "Cross-validation over the 16 BraTS 2018 cases (4 folds, each fold's model on its held-out cases)",
+TITLES = {"cross_validation": "Cross-validation over the 16 BraTS 2018 cases (4 folds, each fold's model on its held-out "
+                              "cases, with thresholds chosen on the other folds' cases)",
           "brats2013_flair_t1c": "Held-out BraTS 2013 cases, FLAIR and T1c only (pat0003-0005; never trained on)",
           "synthetic_tumour_ablation": "Fold 0 with and without synthetic tumours (same budget)",
           "imputation_cross_validation": "Cross-validation over the 16 BraTS 2018 cases (4 folds; each fold's imputer, "
@@ -58,7 +59,8 @@ def segmenter_markdown(card) -> str:
     training = card.training
     lines = [f"# Model card: {card.name} {card.version}", "",
              f"- Task: {card.task}; output {', '.join(card.output.get('regions', []))} "
-             f"({card.output.get('activation')}, threshold {card.output.get('threshold')}), composed into "
+             f"({card.output.get('activation')}, thresholds WT/TC/ET "
+             f"{'/'.join(str(t) for t in card.output.get('thresholds', [card.output.get('threshold')] * 3))}), composed into "
              "NETC / SNFH / ET labels with ET inside TC inside WT.",
              f"- Architecture: MONAI {card.architecture['class']} {json.dumps(card.architecture['params'])}.",
              f"- Input: {', '.join(card.input.get('sequences', []))} at {card.input.get('spacing_mm')} mm; "
@@ -73,6 +75,9 @@ def segmenter_markdown(card) -> str:
     for key, scores in card.scores.items():
         if isinstance(scores, dict) and "summary" in scores:
             lines += [markdown_table(scores["summary"], TITLES.get(key, key)), ""]
+        if isinstance(scores, dict) and "at_model_threshold" in scores:
+            lines += [markdown_table(scores["at_model_threshold"]["summary"],
+                                     "The same folds at threshold 0.5 for every region (before the choice)"), ""]
     lines += [f"- {note}" for note in card.notes]
     return "\n".join(lines) + "\n"
 
@@ -93,6 +98,9 @@ def main() -> None:
     card.name, card.weights = args.name, weights.name
     for path in args.scores:
         card.scores.update(json.loads(path.read_text()))
+    chosen = card.scores.get("cross_validation", {}).get("thresholds")
+    if card.task == "segmentation" and chosen:  # chosen on every out-of-fold case by `gliomaai crossval`
+        card.output["thresholds"] = [chosen[r] for r in ("WT", "TC", "ET")]
     card.notes.extend(args.note)
     card.save(BUILTIN / f"{args.name}.json")
     docs = Path(__file__).resolve().parents[1] / "docs" / "models" / args.name

@@ -12,16 +12,23 @@ def add_parser(subparsers):
     parser.add_argument("--model", help="model to score on the held-out BraTS 2013 cases (FLAIR + T1c only)")
     parser.add_argument("--out", required=True, help="JSON file for the scores")
     parser.add_argument("--tta", action="store_true")
+    parser.add_argument("--model-thresholds", action="store_true",
+                        help="score at the models' own thresholds instead of choosing them on out-of-fold cases")
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
     scores = {}
     if args.folds:
-        scores["cross_validation"] = cross_validation(Path(args.data), [Path(f) for f in args.folds], tta=args.tta)
+        scores["cross_validation"] = cross_validation(Path(args.data), [Path(f) for f in args.folds], tta=args.tta,
+                                                      choose_thresholds=not args.model_thresholds)
         print(markdown_table(scores["cross_validation"]["summary"], "Cross-validation, BraTS 2018"))
+    chosen = scores.get("cross_validation", {}).get("thresholds")
+    if chosen:
+        print(f"Thresholds chosen on all out-of-fold cases (for the shipped model): {chosen}")
     if args.model:
-        scores["brats2013_flair_t1c"] = held_out_test(Path(args.data), args.model, tta=args.tta)
+        thresholds = tuple(chosen[r] for r in ("WT", "TC", "ET")) if chosen else None
+        scores["brats2013_flair_t1c"] = held_out_test(Path(args.data), args.model, tta=args.tta, thresholds=thresholds)
         if scores["brats2013_flair_t1c"]:
             print(markdown_table(scores["brats2013_flair_t1c"]["summary"], "BraTS 2013, FLAIR + T1c only"))
     write_scores(Path(args.out), scores)

@@ -17,10 +17,11 @@ def remove_small_components(mask: np.ndarray, min_voxels: int) -> np.ndarray:
     return keep[components]
 
 
-def probabilities_to_labels(probabilities: np.ndarray, voxel_ml: float, threshold: float = 0.5,
+def probabilities_to_labels(probabilities: np.ndarray, voxel_ml: float, thresholds=(0.5, 0.5, 0.5),
                             min_component_ml: float = 0.1) -> np.ndarray:
-    """Canonical labels from (WT, TC, ET) probabilities: thresholded, nested, specks under 0.1 mL removed."""
-    wt, tc, et = (probabilities[i] > threshold for i in range(3))
+    """Canonical labels from (WT, TC, ET) probabilities: thresholded (one threshold per region),
+    nested, specks under 0.1 mL removed."""
+    wt, tc, et = (probabilities[i] > thresholds[i] for i in range(3))
     min_voxels = int(round(min_component_ml / voxel_ml))
     wt = remove_small_components(wt, min_voxels)
     return compose_regions(wt, tc, et)

@@ -79,6 +79,8 @@ class CardSegmenter:
         self.card = card
         self.name, self.version = card.name, card.version
         self.required = tuple(card.input.get("required", ()))
+        # Per region (WT, TC, ET): chosen on out-of-fold cases when the model was published.
+        self.thresholds = tuple(card.output.get("thresholds", [card.output.get("threshold", 0.5)] * 3))
 
     def network(self, engine):
         return cached_network(self.card, engine)
@@ -100,8 +102,11 @@ def volumes_ml(labels: np.ndarray, voxel_ml: float) -> dict:
     return volumes
 
 
-def segment_case(case, model="default", engine=None, tta: bool = False, progress=None, cancel=None) -> SegmentationResult:
-    """Segment `case` with `model` (a name, a card or model folder path, or a loaded segmenter)."""
+def segment_case(case, model="default", engine=None, tta: bool = False, progress=None, cancel=None,
+                 thresholds=None) -> SegmentationResult:
+    """Segment `case` with `model` (a name, a card or model folder path, or a loaded segmenter).
+
+    `thresholds` (WT, TC, ET) replace the model's own, for scoring a choice of them."""
     from ..models.registry import load_segmenter
 
     started = time.perf_counter()
@@ -110,7 +115,8 @@ def segment_case(case, model="default", engine=None, tta: bool = False, progress
     engine = engine or default_engine()
     probabilities, samples = segmenter.probabilities(case, engine, tta, progress, cancel)
     voxel_ml = float(np.prod(case.reference.GetSpacing())) / 1000
-    labels = probabilities_to_labels(probabilities, voxel_ml)
+    labels = probabilities_to_labels(probabilities, voxel_ml,
+                                     thresholds or getattr(segmenter, "thresholds", (0.5, 0.5, 0.5)))
     uncertainty = disagreement_uncertainty(samples) if samples is not None else entropy_uncertainty(probabilities)
     labels_image = image_from_array(labels, case.reference)
     notes = [f"Sequences used: {', '.join(case.present)}; missing: {', '.join(case.missing) or 'none'}."]

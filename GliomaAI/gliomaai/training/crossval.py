@@ -3,6 +3,11 @@
 Cross-validation: each fold's model segments its held-out BraTS 2018 cases. Held-out test:
 the shipped model segments the BraTS 2013 cases with FLAIR and T1c only (expert labels;
 pat0006 is left out, being the patient of a training case).
+
+Thresholds: each region's probability threshold is chosen where its mean Dice is best over
+out-of-fold cases, nested: a fold's cases are scored with thresholds chosen on the other folds'
+cases (each predicted by a model that never saw it), so no case helps choose its own. The
+shipped model gets the choice over all of them.
 """
 
 import json
@@ -11,21 +16,37 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from ..inference.engine import default_engine
 from ..labels import region_masks
-from ..metrics import segmentation_metrics
+from ..metrics import dice, segmentation_metrics
 from ..models.card import read_card
+from ..models.registry import load_segmenter
 from ..segmentation.segmenter import segment_case
 from .data import EVALUATION_ONLY, load_labelled_case
 
 REGIONS = ("WT", "TC", "ET")
 REPORTED = ("dice", "hd95", "sensitivity", "precision")
+CANDIDATE_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
-def score_case(case, model, engine=None, tta=False) -> dict:
-    result = segment_case(case, model, engine, tta=tta)
+def score_case(case, model, engine=None, tta=False, thresholds=None) -> dict:
+    result = segment_case(case, model, engine, tta=tta, thresholds=thresholds)
     metrics = segmentation_metrics(result.labels_array(), case.label_array(), case.reference.GetSpacing(), REGIONS)
     return {"case": case.name, "sequences": list(case.present), "seconds": result.seconds,
             **{r: {k: round(metrics[r][k], 4) for k in REPORTED} for r in REGIONS}}
+
+
+def dice_by_threshold(case, model, engine=None, tta=False) -> dict:
+    """Per region, the Dice of its thresholded probability map at each candidate threshold."""
+    probabilities, _ = load_segmenter(model).probabilities(case, engine or default_engine(), tta)
+    truth = region_masks(case.label_array(), REGIONS)
+    return {r: [round(dice(probabilities[i] > t, truth[r]), 4) for t in CANDIDATE_THRESHOLDS]
+            for i, r in enumerate(REGIONS)}
+
+
+def best_thresholds(tables: list[dict]) -> dict:
+    """Per region, the candidate threshold with the best mean Dice over these cases' tables."""
+    return {r: CANDIDATE_THRESHOLDS[int(np.argmax(np.mean([table[r] for table in tables], axis=0)))] for r in REGIONS}
 
 
 def summarise(rows: list[dict]) -> dict:
@@ -41,17 +62,33 @@ def summarise(rows: list[dict]) -> dict:
     return out
 
 
-def cross_validation(data: Path, runs: list[Path], engine=None, tta=False) -> dict:
+def cross_validation(data: Path, runs: list[Path], engine=None, tta=False, choose_thresholds=True) -> dict:
+    """Each fold's model on its held-out cases. With `choose_thresholds`, scored with nested
+    out-of-fold thresholds (see the module's note) and, for comparison, at the model's own."""
+    folds = {run: read_card(run / "model.json").training["held_out"] for run in runs}
+    tables, own = {}, []
+    for run, names in folds.items():
+        for name in tqdm(names, desc=f"scoring {run.name}"):
+            case = load_labelled_case(data, name)
+            own.append({"fold_model": run.name, **score_case(case, run, engine, tta)})
+            if choose_thresholds:
+                tables[name] = dice_by_threshold(case, run, engine, tta)
+    if not choose_thresholds:
+        return {"per_case": own, "summary": summarise(own)}
     rows = []
-    for run in runs:
-        card = read_card(run / "model.json")
-        for name in tqdm(card.training["held_out"], desc=f"scoring {run.name}"):
-            rows.append({"fold_model": run.name, **score_case(load_labelled_case(data, name), run, engine, tta)})
-    return {"per_case": rows, "summary": summarise(rows)}
+    for run, names in folds.items():
+        chosen = best_thresholds([table for name, table in tables.items() if name not in names])
+        for name in tqdm(names, desc=f"scoring {run.name} at {chosen}"):
+            case = load_labelled_case(data, name)
+            rows.append({"fold_model": run.name, "thresholds": chosen,
+                         **score_case(case, run, engine, tta, tuple(chosen[r] for r in REGIONS))})
+    return {"per_case": rows, "summary": summarise(rows), "thresholds": best_thresholds(list(tables.values())),
+            "candidate_thresholds": list(CANDIDATE_THRESHOLDS), "dice_by_threshold": tables,
+            "at_model_threshold": {"per_case": own, "summary": summarise(own)}}
 
 
-def held_out_test(data: Path, model, engine=None, tta=False, cases=EVALUATION_ONLY) -> dict:
-    rows = [score_case(load_labelled_case(data, name), model, engine, tta)
+def held_out_test(data: Path, model, engine=None, tta=False, cases=EVALUATION_ONLY, thresholds=None) -> dict:
+    rows = [score_case(load_labelled_case(data, name), model, engine, tta, thresholds)
             for name in tqdm(cases, desc="scoring held-out cases") if (data / name).exists()]
     return {"per_case": rows, "summary": summarise(rows)} if rows else {}
 
