@@ -1,6 +1,6 @@
 """Copy a trained run's weights and card into the package as a built-in model, with its scores.
 
-    python scripts/publish_model.py RUN_FOLDER --scores SCORES.json [--name segmenter|imputer]
+    python scripts/publish_model.py RUN_FOLDER --scores SCORES.json [--name segmenter|imputer] [--version V] [--note TEXT]
 
 The card keeps the run's training record; its weights are renamed after the model and their
 sha256 is checked again. Scores come from `gliomaai crossval` or `gliomaai crossval-imputer`
@@ -88,6 +88,7 @@ def main() -> None:
     parser.add_argument("--scores", type=Path, action="append", default=[])
     parser.add_argument("--name", default="segmenter")
     parser.add_argument("--note", action="append", default=[])
+    parser.add_argument("--version", help="the published version (default: the run's)")
     args = parser.parse_args()
     card = read_card(args.run / "model.json")
     if sha256_of(card.weights_path) != card.sha256:
@@ -96,6 +97,7 @@ def main() -> None:
     weights = BUILTIN / f"{args.name}.pt"
     shutil.copyfile(card.weights_path, weights)
     card.name, card.weights = args.name, weights.name
+    card.version = args.version or card.version
     for path in args.scores:
         card.scores.update(json.loads(path.read_text()))
     chosen = card.scores.get("cross_validation", {}).get("thresholds")
