@@ -126,8 +126,8 @@ def test_crossval_chooses_each_folds_thresholds_on_the_other_folds_cases(data_fo
     assert len(scores["at_model_threshold"]["per_case"]) == 2
 
     # The choice is the best mean Dice per region, and segment_case applies thresholds.
-    assert best_thresholds([{"WT": [0, 1, 0, 0, 0, 0], "TC": [0, 0, 0, 0, 0, 1], "ET": [1, 0, 0, 0, 0, 0]}]) == \
-        {"WT": CANDIDATE_THRESHOLDS[1], "TC": CANDIDATE_THRESHOLDS[5], "ET": CANDIDATE_THRESHOLDS[0]}
+    assert best_thresholds([{"WT": [0, 1, 0, 0, 0, 0, 0, 0, 0], "TC": [0] * 8 + [1], "ET": [1] + [0] * 8}]) == \
+        {"WT": CANDIDATE_THRESHOLDS[1], "TC": CANDIDATE_THRESHOLDS[8], "ET": CANDIDATE_THRESHOLDS[0]}
     case = load_labelled_case(data_folder, "brats18-phantom-0")
     everything = segment_case(case, runs[0], thresholds=(0.0, 0.0, 0.0)).labels_array()
     nothing = segment_case(case, runs[0], thresholds=(1.0, 1.0, 1.0)).labels_array()

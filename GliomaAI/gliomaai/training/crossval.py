@@ -26,7 +26,7 @@ from .data import EVALUATION_ONLY, load_labelled_case
 
 REGIONS = ("WT", "TC", "ET")
 REPORTED = ("dice", "hd95", "sensitivity", "precision")
-CANDIDATE_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+CANDIDATE_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
 def score_case(case, model, engine=None, tta=False, thresholds=None) -> dict:
