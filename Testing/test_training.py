@@ -124,6 +124,10 @@ def test_crossval_chooses_each_folds_thresholds_on_the_other_folds_cases(data_fo
         assert row["thresholds"] == best_thresholds([tables[other]])  # never its own table
     assert scores["thresholds"] == best_thresholds(list(tables.values()))
     assert len(scores["at_model_threshold"]["per_case"]) == 2
+    from gliomaai.training.crossval import score_case
+    first = scores["at_model_threshold"]["per_case"][0]  # scored from the same inference as its table
+    direct = score_case(load_labelled_case(data_folder, first["case"]), runs[0])
+    assert all(first[r] == direct[r] for r in ("WT", "TC", "ET"))
 
     # The choice is the best mean Dice per region, and segment_case applies thresholds.
     assert best_thresholds([{"WT": [0, 1, 0, 0, 0, 0, 0, 0, 0], "TC": [0] * 8 + [1], "ET": [1] + [0] * 8}]) == \

@@ -11,6 +11,7 @@ shipped model gets the choice over all of them.
 """
 
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ from ..labels import region_masks
 from ..metrics import dice, segmentation_metrics
 from ..models.card import read_card
 from ..models.registry import load_segmenter
+from ..segmentation.postprocess import probabilities_to_labels
 from ..segmentation.segmenter import segment_case
 from .data import EVALUATION_ONLY, load_labelled_case
 
@@ -29,19 +31,29 @@ REPORTED = ("dice", "hd95", "sensitivity", "precision")
 CANDIDATE_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
-def score_case(case, model, engine=None, tta=False, thresholds=None) -> dict:
-    result = segment_case(case, model, engine, tta=tta, thresholds=thresholds)
-    metrics = segmentation_metrics(result.labels_array(), case.label_array(), case.reference.GetSpacing(), REGIONS)
-    return {"case": case.name, "sequences": list(case.present), "seconds": result.seconds,
+def score_labels(case, labels: np.ndarray, seconds: float) -> dict:
+    metrics = segmentation_metrics(labels, case.label_array(), case.reference.GetSpacing(), REGIONS)
+    return {"case": case.name, "sequences": list(case.present), "seconds": seconds,
             **{r: {k: round(metrics[r][k], 4) for k in REPORTED} for r in REGIONS}}
 
 
-def dice_by_threshold(case, model, engine=None, tta=False) -> dict:
-    """Per region, the Dice of its thresholded probability map at each candidate threshold."""
-    probabilities, _ = load_segmenter(model).probabilities(case, engine or default_engine(), tta)
+def score_case(case, model, engine=None, tta=False, thresholds=None) -> dict:
+    result = segment_case(case, model, engine, tta=tta, thresholds=thresholds)
+    return score_labels(case, result.labels_array(), result.seconds)
+
+
+def score_and_tabulate(case, model, engine=None, tta=False) -> tuple[dict, dict]:
+    """From one inference: the scores at the model's own thresholds, and per region the Dice of its
+    thresholded probability map at each candidate threshold."""
+    started = time.perf_counter()
+    segmenter = load_segmenter(model)
+    probabilities, _ = segmenter.probabilities(case, engine or default_engine(), tta)
+    labels = probabilities_to_labels(probabilities, float(np.prod(case.reference.GetSpacing())) / 1000,
+                                     segmenter.thresholds)
     truth = region_masks(case.label_array(), REGIONS)
-    return {r: [round(dice(probabilities[i] > t, truth[r]), 4) for t in CANDIDATE_THRESHOLDS]
-            for i, r in enumerate(REGIONS)}
+    table = {r: [round(dice(probabilities[i] > t, truth[r]), 4) for t in CANDIDATE_THRESHOLDS]
+             for i, r in enumerate(REGIONS)}
+    return score_labels(case, labels, round(time.perf_counter() - started, 2)), table
 
 
 def best_thresholds(tables: list[dict]) -> dict:
@@ -69,10 +81,8 @@ def cross_validation(data: Path, runs: list[Path], engine=None, tta=False, choos
     tables, own = {}, []
     for run, names in folds.items():
         for name in tqdm(names, desc=f"scoring {run.name}"):
-            case = load_labelled_case(data, name)
-            own.append({"fold_model": run.name, **score_case(case, run, engine, tta)})
-            if choose_thresholds:
-                tables[name] = dice_by_threshold(case, run, engine, tta)
+            row, tables[name] = score_and_tabulate(load_labelled_case(data, name), run, engine, tta)
+            own.append({"fold_model": run.name, **row})
     if not choose_thresholds:
         return {"per_case": own, "summary": summarise(own)}
     rows = []
