@@ -152,8 +152,8 @@ def load_case(source, brain_mask=None, labels=None, label_convention: str | None
         labels = label_files[0]
     if labels is not None:
         image = read_image(labels, check_values=False)
-        values = label_conventions.label_values(sitk.GetArrayViewFromImage(image))
-        convention = label_convention or label_conventions.guess_convention(values)
+        convention = label_convention or label_conventions.guess_convention(
+            label_conventions.label_values(sitk.GetArrayViewFromImage(image)))
         if label_convention is None:
             case.notes.append(f"Label convention of {Path(labels).name} guessed as {convention} from its values.")
         case.sources["labels"] = str(labels)

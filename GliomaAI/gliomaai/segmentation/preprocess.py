@@ -97,10 +97,11 @@ def to_case_grid(coarse: np.ndarray, model: ModelInput, reference: sitk.Image) -
     part.SetSpacing(reference.GetSpacing())
     part.SetDirection(reference.GetDirection())
     part.SetOrigin(reference.TransformIndexToPhysicalPoint([int(i) for i in lo]))
+    crop_origin = model.grid.TransformIndexToPhysicalPoint((int(x0) - 1, int(y0) - 1, int(z0) - 1))
     for index, channel in enumerate(padded):
         image = sitk.GetImageFromArray(channel)
         image.SetSpacing(model.grid.GetSpacing())
         image.SetDirection(model.grid.GetDirection())
-        image.SetOrigin(model.grid.TransformIndexToPhysicalPoint((int(x0) - 1, int(y0) - 1, int(z0) - 1)))
+        image.SetOrigin(crop_origin)
         full[index, lo[2]:hi[2], lo[1]:hi[1], lo[0]:hi[0]] = _resample(image, part)
     return full

@@ -11,6 +11,7 @@ from ..imageio import image_from_array
 from ..inference.engine import default_engine
 from ..labels import CLASSES, region_masks
 from ..models.card import ModelCard, cached_network
+from ..summary import voxel_volume_ml
 from .postprocess import disagreement_uncertainty, entropy_uncertainty, probabilities_to_labels
 from .preprocess import model_input, to_case_grid
 
@@ -114,9 +115,8 @@ def segment_case(case, model="default", engine=None, tta: bool = False, progress
     require_sequences(segmenter, case)
     engine = engine or default_engine()
     probabilities, samples = segmenter.probabilities(case, engine, tta, progress, cancel)
-    voxel_ml = float(np.prod(case.reference.GetSpacing())) / 1000
-    labels = probabilities_to_labels(probabilities, voxel_ml,
-                                     thresholds or getattr(segmenter, "thresholds", (0.5, 0.5, 0.5)))
+    voxel_ml = voxel_volume_ml(case.reference)
+    labels = probabilities_to_labels(probabilities, voxel_ml, thresholds or segmenter.thresholds)
     uncertainty = disagreement_uncertainty(samples) if samples is not None else entropy_uncertainty(probabilities)
     labels_image = image_from_array(labels, case.reference)
     notes = [f"Sequences used: {', '.join(case.present)}; missing: {', '.join(case.missing) or 'none'}."]

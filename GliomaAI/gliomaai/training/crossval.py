@@ -24,6 +24,7 @@ from ..models.card import read_card
 from ..models.registry import load_segmenter
 from ..segmentation.postprocess import probabilities_to_labels
 from ..segmentation.segmenter import segment_case
+from ..summary import voxel_volume_ml
 from .data import EVALUATION_ONLY, load_labelled_case
 
 REGIONS = ("WT", "TC", "ET")
@@ -48,8 +49,7 @@ def score_and_tabulate(case, model, engine=None, tta=False) -> tuple[dict, dict]
     started = time.perf_counter()
     segmenter = load_segmenter(model)
     probabilities, _ = segmenter.probabilities(case, engine or default_engine(), tta)
-    labels = probabilities_to_labels(probabilities, float(np.prod(case.reference.GetSpacing())) / 1000,
-                                     segmenter.thresholds)
+    labels = probabilities_to_labels(probabilities, voxel_volume_ml(case.reference), segmenter.thresholds)
     truth = region_masks(case.label_array(), REGIONS)
     table = {r: [round(dice(probabilities[i] > t, truth[r]), 4) for t in CANDIDATE_THRESHOLDS]
              for i, r in enumerate(REGIONS)}
