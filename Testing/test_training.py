@@ -105,6 +105,30 @@ def test_a_finished_run_goes_on_in_a_second_cycle_as_a_two_cycle_run_would(data_
     assert extended.training["config"]["cycles"] == 2
 
 
+def test_a_run_goes_on_from_the_cache_alone_without_the_image_readers(data_folder, tmp_path):
+    """A GPU machine has torch and MONAI but no SimpleITK: the cache made here is all training reads."""
+    import os
+    import subprocess
+    import sys
+
+    torch.set_num_threads(1)
+    common = dict(data=str(data_folder), batch=1, patch=(16, 16, 16), silver=False, spacing_mm=4.0,
+                  architecture=SMALL, checkpoint_every=1, warmup=2, device="cpu")
+    assert train(TrainConfig(out=str(tmp_path / "run"), steps=4, **common), progress=False, until=2) is None
+    script = (  # None in sys.modules makes any import of the readers fail
+        "import sys; sys.modules['SimpleITK'] = sys.modules['nibabel'] = None\n"
+        "from gliomaai.training.train import TrainConfig, train\n"
+        f"print(train(TrainConfig(out={str(tmp_path / 'run')!r}, steps=4, **{common!r}), progress=False))\n"
+        "import runpy; sys.argv = ['gliomaai', '--help']; runpy.run_module('gliomaai.commands.train', run_name='__main__')")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0, done.stderr
+    assert "--device" in done.stdout  # the trainer's own command line, with the same options
+    card = read_card(tmp_path / "run" / "model.json")
+    assert card.training["steps"] == 4 and card.training["device"] == "1-thread CPU"
+    assert len((tmp_path / "run" / "log.csv").read_text().splitlines()) == 5
+
+
 def test_crossval_chooses_each_folds_thresholds_on_the_other_folds_cases(data_folder, tmp_path):
     from gliomaai.segmentation.segmenter import segment_case
     from gliomaai.training.crossval import CANDIDATE_THRESHOLDS, best_thresholds, cross_validation

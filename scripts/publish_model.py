@@ -54,6 +54,12 @@ def imputer_markdown(card) -> str:
     return "\n".join(lines) + "\n"
 
 
+def training_time(training: dict) -> str:
+    if "device" in training:
+        return f"{training['seconds']} s on a {training['device']}"
+    return f"{training.get('cpu_seconds')} s on a 2-core CPU"  # cards before training took a device
+
+
 def segmenter_markdown(card) -> str:
     """The card for people: what the model is, what trained it, what it scored."""
     training = card.training
@@ -67,7 +73,7 @@ def segmenter_markdown(card) -> str:
              f"{card.input.get('normalisation')}.",
              f"- Weights: `{card.weights}`, sha256 `{card.sha256}`.",
              f"- Training: {training.get('steps')} steps (batch {training['config']['batch']}, patches "
-             f"{training['config']['patch']}), {training.get('cpu_seconds')} s on a 2-core CPU; synthetic tumours "
+             f"{training['config']['patch']}), {training_time(training)}; synthetic tumours "
              f"{'on' if training['config']['synthetic_tumours'] else 'off'}.",
              f"- Training cases ({len(training.get('cases', []))}): {', '.join(training.get('cases', []))}.",
              "- Not used for training: brats2013-* (CC BY-NC-SA, evaluation only), glioma-gan-example (GPL), "

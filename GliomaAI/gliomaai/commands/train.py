@@ -1,4 +1,10 @@
-"""`gliomaai train`: train the segmenter here (resumes from its checkpoint), or one cross-validation fold."""
+"""`gliomaai train`: train the segmenter here (resumes from its checkpoint), or one cross-validation fold.
+
+`python -m gliomaai.commands.train ARGS` runs the same command where only the trainer's dependencies
+are installed (torch, MONAI, numpy, scipy; no image readers): a GPU machine training from the cache.
+"""
+
+import sys
 
 from ..training.train import TrainConfig, train
 
@@ -15,12 +21,23 @@ def add_parser(subparsers):
     parser.add_argument("--folds", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--until", type=int, help="stop at this step (checkpointed); run again later to go on")
+    parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then the CPU), cpu, cuda, mps")
     parser.add_argument("--no-synthetic-tumours", action="store_true", help="do not insert synthetic tumours")
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
     card = train(TrainConfig(data=args.data, out=args.out, steps=args.steps, cycles=args.cycles, fold=args.fold, folds=args.folds,
-                             seed=args.seed, synthetic_tumours=not args.no_synthetic_tumours), until=args.until)
+                             seed=args.seed, synthetic_tumours=not args.no_synthetic_tumours,
+                             device=args.device), until=args.until)
     print(f"Wrote {card} and its weights" if card else f"Stopped at step {args.until}; run again to go on")
     return 0
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="gliomaai")
+    add_parser(parser.add_subparsers())
+    arguments = parser.parse_args(["train", *sys.argv[1:]])
+    sys.exit(arguments.run(arguments))

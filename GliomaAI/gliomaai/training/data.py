@@ -12,12 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import SimpleITK as sitk
-
-from ..case import load_case
-from ..fusion import fuse
-from ..labels import to_canonical
-from ..segmentation.preprocess import model_input, region_targets
 
 TRAINABLE_SILVER = ("tcga-du-7294", "tcga-fg-6692", "brainlesion-case-138")
 EVALUATION_ONLY = ("brats2013-pat0003", "brats2013-pat0004", "brats2013-pat0005")
@@ -45,6 +39,13 @@ def expert_cases(data: Path) -> list[str]:
 
 def load_labelled_case(data: Path, name: str):
     """A case with its labels: the expert ones, or the majority-vote consensus of the algorithms."""
+    # Imported here: training from the cache needs neither SimpleITK nor the readers (a GPU machine has neither).
+    import SimpleITK as sitk
+
+    from ..case import load_case
+    from ..fusion import fuse
+    from ..labels import to_canonical
+
     manifest = json.loads((data / "manifest.json").read_text())["cases"][name]
     labels = manifest["labels"]
     if len(labels) > 1:
@@ -64,6 +65,8 @@ def prepare(data: Path, name: str, spacing_mm: float = 2.0, cache: Path | None =
     path = cache / f"{name}.npz"
     kind = "expert" if name.startswith("brats18-") else "silver"
     if not path.exists():
+        from ..segmentation.preprocess import model_input, region_targets
+
         case = load_labelled_case(data, name)
         model = model_input(case, spacing_mm)
         targets = region_targets(case, model)

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from ..inference.engine import choose_device
 from ..models.card import ModelCard, sha256_of
 from ..models.network import DEFAULT_SEGMENTER, build_network
 from ..sequences import SEQUENCES
@@ -41,6 +42,7 @@ class TrainConfig:
     checkpoint_every: int = 50
     validate_every: int = 250
     architecture: dict = field(default_factory=lambda: DEFAULT_SEGMENTER)
+    device: str = "auto"  # as the inference engine chooses: CUDA, then MPS, then the CPU
 
 
 def split(cases: list[str], folds: int, fold: int | None, seed: int = 0) -> tuple[list, list]:
@@ -57,10 +59,11 @@ def coarse_dice(network, case, patch) -> dict:
     from monai.inferers import sliding_window_inference
 
     network.eval()
+    device = next(network.parameters()).device
     with torch.no_grad():
-        logits = sliding_window_inference(torch.from_numpy(case.channels)[None], patch, 2, network, overlap=0.25)
+        logits = sliding_window_inference(torch.from_numpy(case.channels)[None].to(device), patch, 2, network, overlap=0.25)
     network.train()
-    predicted = (torch.sigmoid(logits[0]) > 0.5).numpy()
+    predicted = (torch.sigmoid(logits[0]) > 0.5).cpu().numpy()
     out = {}
     for index, region in enumerate(REGIONS):
         p, r = predicted[index], case.targets[index] > 0
@@ -71,8 +74,9 @@ def coarse_dice(network, case, patch) -> dict:
 def optimisation_step(network, optimizer, loss_function, cases, rng, batch: int, patch, synthetic_tumours: bool) -> float:
     """One step on a batch of fresh samples from random cases; the loss."""
     samples = [training_sample(cases[rng.integers(len(cases))], rng, patch, synthetic_tumours) for _ in range(batch)]
-    x = torch.from_numpy(np.stack([s[0] for s in samples]))
-    y = torch.from_numpy(np.stack([s[1] for s in samples]))
+    device = next(network.parameters()).device
+    x = torch.from_numpy(np.stack([s[0] for s in samples])).to(device)
+    y = torch.from_numpy(np.stack([s[1] for s in samples])).to(device)
     optimizer.zero_grad()
     loss = loss_function(network(x), y)
     loss.backward()
@@ -98,8 +102,10 @@ def train(config: TrainConfig, progress: bool = True, until: int | None = None) 
     cases = [prepare(data, n, config.spacing_mm) for n in tqdm(training_names, desc="preparing", disable=not progress)]
     held_out = [prepare(data, n, config.spacing_mm) for n in held_out_names]
 
+    device = choose_device(config.device)
+    torch.backends.cudnn.benchmark = True  # one patch size throughout: the fastest kernels are chosen once
     torch.manual_seed(config.seed)
-    network = build_network(config.architecture)
+    network = build_network(config.architecture).to(device)
     optimizer = torch.optim.AdamW(network.parameters(), lr=config.learning_rate, weight_decay=1e-5)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: learning_rate_factor(s, config.steps, config.warmup, config.cycles))
     loss_function = DiceCELoss(sigmoid=True, batch=True)
@@ -115,12 +121,18 @@ def train(config: TrainConfig, progress: bool = True, until: int | None = None) 
                               until, progress)
     if step < config.steps:
         return None
-    return write_model(network, config, out, training_names, held_out_names, seconds)
+    return write_model(network, config, out, training_names, held_out_names, seconds, device)
 
 
-def write_model(network, config: TrainConfig, out: Path, training_names, held_out_names, seconds) -> Path:
+def device_description(device: str) -> str:
+    if device.startswith("cuda"):
+        return f"GPU {torch.cuda.get_device_name(device)}"
+    return f"{torch.get_num_threads()}-thread {device.upper()}"
+
+
+def write_model(network, config: TrainConfig, out: Path, training_names, held_out_names, seconds, device="cpu") -> Path:
     weights = out / "model.pt"
-    torch.save(network.state_dict(), weights)
+    torch.save({k: v.cpu() for k, v in network.state_dict().items()}, weights)
     name = "segmenter" if config.fold is None else f"segmenter-fold{config.fold}"
     card = ModelCard(
         name=name, version="1.0", task="segmentation", architecture=config.architecture, weights=weights.name,
@@ -129,6 +141,6 @@ def write_model(network, config: TrainConfig, out: Path, training_names, held_ou
                "normalisation": "z-score inside the brain per sequence; a missing sequence is a zero channel"},
         output={"regions": list(REGIONS), "activation": "sigmoid", "threshold": 0.5},
         training={"cases": training_names, "held_out": held_out_names, "steps": config.steps,
-                  "cpu_seconds": round(seconds), "config": {k: v for k, v in asdict(config).items() if k != "architecture"}},
+                  "seconds": round(seconds), "device": device_description(device), "config": {k: v for k, v in asdict(config).items() if k != "architecture"}},
     )
     return card.save(out / "model.json")
