@@ -56,7 +56,7 @@ def imputer_markdown(card) -> str:
 
 def training_time(training: dict) -> str:
     if "device" in training:
-        return f"{training['seconds']} s on a {training['device']}"
+        return f"{training['seconds']} s on one {training['device']}"
     return f"{training.get('cpu_seconds')} s on a 2-core CPU"  # cards before training took a device
 
 

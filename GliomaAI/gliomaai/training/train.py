@@ -126,7 +126,7 @@ def train(config: TrainConfig, progress: bool = True, until: int | None = None) 
 
 def device_description(device: str) -> str:
     if device.startswith("cuda"):
-        return f"GPU {torch.cuda.get_device_name(device)}"
+        return f"{torch.cuda.get_device_name(device)} GPU"
     return f"{torch.get_num_threads()}-thread {device.upper()}"
 
 
