@@ -103,7 +103,8 @@ def train(config: TrainConfig, progress: bool = True, until: int | None = None) 
     held_out = [prepare(data, n, config.spacing_mm) for n in held_out_names]
 
     device = choose_device(config.device)
-    torch.backends.cudnn.benchmark = True  # one patch size throughout: the fastest kernels are chosen once
+    if device.startswith("cuda"):
+        torch.backends.cudnn.benchmark = True  # one patch size throughout: the fastest kernels are chosen once
     torch.manual_seed(config.seed)
     network = build_network(config.architecture).to(device)
     optimizer = torch.optim.AdamW(network.parameters(), lr=config.learning_rate, weight_decay=1e-5)
@@ -127,7 +128,7 @@ def train(config: TrainConfig, progress: bool = True, until: int | None = None) 
 def device_description(device: str) -> str:
     if device.startswith("cuda"):
         return f"{torch.cuda.get_device_name(device)} GPU"
-    return f"{torch.get_num_threads()}-thread {device.upper()}"
+    return "Apple GPU (MPS)" if device == "mps" else f"{torch.get_num_threads()}-thread CPU"
 
 
 def write_model(network, config: TrainConfig, out: Path, training_names, held_out_names, seconds, device="cpu") -> Path:
