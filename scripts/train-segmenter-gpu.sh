@@ -60,5 +60,5 @@ left=$((BUDGET - (SECONDS - start)))
 train_all "$STEPS" "" "$((left - 10))"
 for run in "${runs[@]}"; do
   read -r name options <<< "$run"
-  echo "$name: step $(tail -1 "$RUNS/$name/log.csv" | cut -d, -f1) of $STEPS; $(ls "$RUNS/$name")"
+  echo "$name: step $(tail -1 "$RUNS/$name/log.csv" | cut -d, -f1) of $STEPS; $(ls "$RUNS/$name" | tr "\n" " ")"
 done
