@@ -131,7 +131,7 @@ def device_description(device: str) -> str:
     return "Apple GPU (MPS)" if device == "mps" else f"{torch.get_num_threads()}-thread CPU"
 
 
-def write_model(network, config: TrainConfig, out: Path, training_names, held_out_names, seconds, device="cpu") -> Path:
+def write_model(network, config: TrainConfig, out: Path, training_names, held_out_names, seconds, device: str) -> Path:
     weights = out / "model.pt"
     torch.save({k: v.cpu() for k, v in network.state_dict().items()}, weights)
     name = "segmenter" if config.fold is None else f"segmenter-fold{config.fold}"
