@@ -12,7 +12,8 @@ from gliomaai.errors import GliomaAIError
 from gliomaai.models.card import load_state_dict, read_card
 from gliomaai.models.registry import load_segmenter
 from gliomaai.phantom import make_phantom
-from gliomaai.segmentation.segmenter import segment_case
+from gliomaai.labels import region_masks
+from gliomaai.segmentation.segmenter import segment_case, tuned
 
 from helpers import make_model, write
 
@@ -44,6 +45,24 @@ def test_test_time_augmentation_gives_an_uncertainty_from_disagreement(phantom, 
     augmented = segment_case(phantom, model, tta=True)
     assert augmented.tta and not np.array_equal(sitk.GetArrayFromImage(plain.uncertainty),
                                                 sitk.GetArrayFromImage(augmented.uncertainty))
+
+
+def test_the_et_rule_draws_et_where_the_acquired_t1c_enhances_inside_the_core(phantom, model):
+    acquired = phantom.with_images(dict(phantom.images))
+    acquired.synthetic = set()  # as if scanned: the phantom is marked synthetic throughout
+    everywhere = (0.0, 0.0, 0.0)  # the core is the whole brain's box: ET is then where T1c is bright
+    result = segment_case(acquired, tuned(load_segmenter(model), everywhere, enhancing_zscore=1.0))
+    masks = region_masks(result.labels_array())
+    assert masks["ET"].any() and np.array_equal(masks["ET"], masks["TC"] & (acquired.normalized("t1c") > 1.0))
+    assert any("enhance on T1c" in note for note in result.notes)
+
+    # A synthetic T1c (imputed, or the phantom's) is no evidence of enhancement: the ET channel decides.
+    result = segment_case(phantom, tuned(load_segmenter(model), everywhere, enhancing_zscore=1.0))
+    channel = segment_case(phantom, tuned(load_segmenter(model), everywhere, enhancing_zscore=None))
+    assert np.array_equal(result.labels_array(), channel.labels_array())
+    assert not np.array_equal(result.labels_array(), segment_case(acquired, tuned(
+        load_segmenter(model), everywhere, enhancing_zscore=1.0)).labels_array())
+    assert any("no acquired T1c" in note for note in result.notes)
 
 
 def test_weights_that_do_not_match_the_card_are_refused(model):

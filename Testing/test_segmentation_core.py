@@ -89,6 +89,19 @@ def test_labels_are_nested_and_specks_removed():
     assert {NETC, SNFH, ET} <= set(np.unique(labels))
 
 
+def test_with_enhancing_voxels_et_is_the_enhancing_part_of_the_core():
+    shape = (30, 30, 30)
+    probabilities = np.zeros((3, *shape), np.float32)
+    probabilities[0][ball(shape, (15, 15, 15), 8)] = 0.9
+    probabilities[1][ball(shape, (15, 15, 15), 5)] = 0.9  # the ET channel says nothing
+    rim = ball(shape, (15, 15, 15), 5) & ~ball(shape, (15, 15, 15), 3)
+    enhancing = rim | ball(shape, (15, 15, 24), 3)  # and a bright spot outside the core: not tumour
+    labels = probabilities_to_labels(probabilities, voxel_ml=0.001, enhancing=enhancing)
+    masks = region_masks(labels)
+    assert np.array_equal(masks["ET"], rim)
+    assert np.array_equal(masks["TC"], probabilities[1] > 0.5)  # the core as the network drew it
+
+
 def test_remove_small_components_keeps_the_large_ones():
     mask = np.zeros((10, 10, 10), bool)
     mask[1:6, 1:6, 1:6] = True

@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+import SimpleITK as sitk
 import torch
 
 from gliomaai.models.card import read_card, sha256_of
@@ -66,7 +67,10 @@ def data_folder(tmp_path, monkeypatch):
         name = f"brats18-phantom-{index}"
         case = make_phantom((32, 40, 40), seed=index)
         for sequence in case.present:
-            write(case.images[sequence], tmp_path / "data" / name / f"{sequence}.nii.gz")
+            scan = sitk.Image(case.images[sequence])
+            for key in scan.GetMetaDataKeys():  # unmarked, as the scans there are (the phantom says synthetic)
+                scan.EraseMetaData(key)
+            write(scan, tmp_path / "data" / name / f"{sequence}.nii.gz")
         write(case.labels, tmp_path / "data" / name / "seg.nii.gz")
         manifest["cases"][name] = {"sequences": {s: f"{s}.nii.gz" for s in case.present},
                                    "labels": {"expert": {"file": "seg.nii.gz", "kind": "expert", "convention": "brats2023"}}}
@@ -131,7 +135,8 @@ def test_a_run_goes_on_from_the_cache_alone_without_the_image_readers(data_folde
 
 def test_crossval_chooses_each_folds_thresholds_on_the_other_folds_cases(data_folder, tmp_path):
     from gliomaai.segmentation.segmenter import segment_case
-    from gliomaai.training.crossval import CANDIDATE_THRESHOLDS, best_thresholds, cross_validation
+    from gliomaai.training.crossval import (CANDIDATE_ENHANCING_ZSCORES, CANDIDATE_THRESHOLDS, ENHANCING, best_choice,
+                                            chosen_segmenter, cross_validation)
     from gliomaai.training.data import load_labelled_case
 
     torch.set_num_threads(1)
@@ -143,24 +148,38 @@ def test_crossval_chooses_each_folds_thresholds_on_the_other_folds_cases(data_fo
     scores = cross_validation(data_folder, runs)
     tables = scores["dice_by_threshold"]
     assert set(tables) == {"brats18-phantom-0", "brats18-phantom-1"}
+    for table in tables.values():  # the ET rule's table: a row per TC threshold, a column per T1c z-score
+        assert np.shape(table[ENHANCING]) == (len(CANDIDATE_THRESHOLDS), len(CANDIDATE_ENHANCING_ZSCORES))
     for row in scores["per_case"]:
         other = next(name for name in tables if name != row["case"])
-        assert row["thresholds"] == best_thresholds([tables[other]])  # never its own table
-    assert scores["thresholds"] == best_thresholds(list(tables.values()))
+        assert row["thresholds"] == best_choice([tables[other]])  # never its own table
+    assert scores["thresholds"] == best_choice(list(tables.values()))
     assert len(scores["at_model_threshold"]["per_case"]) == 2
     from gliomaai.training.crossval import score_case
     first = scores["at_model_threshold"]["per_case"][0]  # scored from the same inference as its table
     direct = score_case(load_labelled_case(data_folder, first["case"]), runs[0])
     assert all(first[r] == direct[r] for r in ("WT", "TC", "ET"))
 
-    # The choice is the best mean Dice per region, and segment_case applies thresholds.
-    assert best_thresholds([{"WT": [0, 1, 0, 0, 0, 0, 0, 0, 0], "TC": [0] * 8 + [1], "ET": [1] + [0] * 8}]) == \
-        {"WT": CANDIDATE_THRESHOLDS[1], "TC": CANDIDATE_THRESHOLDS[8], "ET": CANDIDATE_THRESHOLDS[0]}
+    # The choice is the best mean Dice per region, and a chosen segmenter applies it.
+    assert best_choice([{"WT": [0, 1, 0, 0, 0, 0, 0, 0, 0], "TC": [0] * 8 + [1], "ET": [1] + [0] * 8}]) == \
+        {"WT": CANDIDATE_THRESHOLDS[1], "TC": CANDIDATE_THRESHOLDS[8], "ET": CANDIDATE_THRESHOLDS[0], ENHANCING: None}
     case = load_labelled_case(data_folder, "brats18-phantom-0")
-    everything = segment_case(case, runs[0], thresholds=(0.0, 0.0, 0.0)).labels_array()
-    nothing = segment_case(case, runs[0], thresholds=(1.0, 1.0, 1.0)).labels_array()
+    everything = segment_case(case, chosen_segmenter(runs[0], {"WT": 0, "TC": 0, "ET": 0})).labels_array()
+    nothing = segment_case(case, chosen_segmenter(runs[0], {"WT": 1, "TC": 1, "ET": 1})).labels_array()
     assert (everything == 3).sum() > 1000 and not nothing.any()
     card = read_card(runs[0] / "model.json")
     card.output["thresholds"] = [1.0, 1.0, 1.0]  # as publishing writes the chosen ones
     card.save(runs[0] / "model.json")
     assert not segment_case(case, runs[0]).labels_array().any()
+
+
+def test_the_et_rule_is_chosen_at_the_chosen_tc_threshold_only_where_it_beats_the_et_channel():
+    from gliomaai.training.crossval import CANDIDATE_ENHANCING_ZSCORES, CANDIDATE_THRESHOLDS, ENHANCING, best_choice
+
+    rule = [[0.0] * len(CANDIDATE_ENHANCING_ZSCORES) for _ in CANDIDATE_THRESHOLDS]
+    rule[8][2] = 0.8  # at TC threshold 0.9, z-score 0.5
+    rule[0][4] = 0.99  # at a TC threshold not chosen: ignored
+    table = {"WT": [0.5] * 9, "TC": [0] * 8 + [1], "ET": [0.6] * 9, ENHANCING: rule}
+    assert best_choice([table])[ENHANCING] == CANDIDATE_ENHANCING_ZSCORES[2]
+    assert best_choice([{**table, "ET": [0.9] * 9}])[ENHANCING] is None  # the channel scores better
+    assert best_choice([{**table, ENHANCING: None}])[ENHANCING] is None  # no case with a T1c

@@ -18,7 +18,7 @@ from gliomaai.training.crossval import markdown_table
 from gliomaai.training.imputation_scores import markdown_tables
 
 TITLES = {"cross_validation": "Cross-validation over the 16 BraTS 2018 cases (4 folds, each fold's model on its held-out "
-                              "cases, with thresholds chosen on the other folds' cases)",
+                              "cases, with thresholds and ET rule chosen on the other folds' cases)",
           "brats2013_flair_t1c": "Held-out BraTS 2013 cases, FLAIR and T1c only (pat0003-0005; never trained on)",
           "synthetic_tumour_ablation": "Fold 0 with and without synthetic tumours (same budget)",
           "imputation_cross_validation": "Cross-validation over the 16 BraTS 2018 cases (4 folds; each fold's imputer, "
@@ -60,14 +60,22 @@ def training_time(training: dict) -> str:
     return f"{training.get('cpu_seconds')} s on a 2-core CPU"  # cards before training took a device
 
 
+def et_rule(output: dict) -> str:
+    zscore = output.get("enhancing_t1c_zscore")
+    if zscore is None:
+        return "ET from the ET channel"
+    return (f"ET drawn as the tumour core's voxels whose T1c (z-scored over the brain, at full resolution) is above "
+            f"{zscore:g}, the ET channel where the T1c is missing or synthetic")
+
+
 def segmenter_markdown(card) -> str:
     """The card for people: what the model is, what trained it, what it scored."""
     training = card.training
     lines = [f"# Model card: {card.name} {card.version}", "",
              f"- Task: {card.task}; output {', '.join(card.output.get('regions', []))} "
              f"({card.output.get('activation')}, thresholds WT/TC/ET "
-             f"{'/'.join(str(t) for t in card.output.get('thresholds', [card.output.get('threshold')] * 3))}), composed into "
-             "NETC / SNFH / ET labels with ET inside TC inside WT.",
+             f"{'/'.join(str(t) for t in card.output.get('thresholds', [card.output.get('threshold')] * 3))}; "
+             f"{et_rule(card.output)}), composed into NETC / SNFH / ET labels with ET inside TC inside WT.",
              f"- Architecture: MONAI {card.architecture['class']} {json.dumps(card.architecture['params'])}.",
              f"- Input: {', '.join(card.input.get('sequences', []))} at {card.input.get('spacing_mm')} mm; "
              f"{card.input.get('normalisation')}.",
@@ -83,7 +91,7 @@ def segmenter_markdown(card) -> str:
             lines += [markdown_table(scores["summary"], TITLES.get(key, key)), ""]
         if isinstance(scores, dict) and "at_model_threshold" in scores:
             lines += [markdown_table(scores["at_model_threshold"]["summary"],
-                                     "The same folds at threshold 0.5 for every region (before the choice)"), ""]
+                                     "The same folds as trained (thresholds 0.5, the ET channel: before any choice)"), ""]
     lines += [f"- {note}" for note in card.notes]
     return "\n".join(lines) + "\n"
 
@@ -109,6 +117,7 @@ def main() -> None:
     chosen = card.scores.get("cross_validation", {}).get("thresholds")
     if card.task == "segmentation" and chosen:  # chosen on every out-of-fold case by `gliomaai crossval`
         card.output["thresholds"] = [chosen[r] for r in ("WT", "TC", "ET")]
+        card.output["enhancing_t1c_zscore"] = chosen.get("enhancing_t1c_zscore")
     card.notes.extend(args.note)
     card.save(BUILTIN / f"{args.name}.json")
     docs = Path(__file__).resolve().parents[1] / "docs" / "models" / args.name

@@ -13,7 +13,8 @@ def add_parser(subparsers):
     parser.add_argument("--out", required=True, help="JSON file for the scores")
     parser.add_argument("--tta", action="store_true")
     parser.add_argument("--model-thresholds", action="store_true",
-                        help="score at the models' own thresholds instead of choosing them on out-of-fold cases")
+                        help="score at the models' own thresholds and ET rule instead of choosing them on "
+                             "out-of-fold cases")
     parser.set_defaults(run=run)
 
 
@@ -25,10 +26,9 @@ def run(args) -> int:
         print(markdown_table(scores["cross_validation"]["summary"], "Cross-validation, BraTS 2018"))
     chosen = scores.get("cross_validation", {}).get("thresholds")
     if chosen:
-        print(f"Thresholds chosen on all out-of-fold cases (for the shipped model): {chosen}")
+        print(f"Thresholds and ET rule chosen on all out-of-fold cases (for the shipped model): {chosen}")
     if args.model:
-        thresholds = tuple(chosen[r] for r in ("WT", "TC", "ET")) if chosen else None
-        scores["brats2013_flair_t1c"] = held_out_test(Path(args.data), args.model, tta=args.tta, thresholds=thresholds)
+        scores["brats2013_flair_t1c"] = held_out_test(Path(args.data), args.model, tta=args.tta, choice=chosen)
         if scores["brats2013_flair_t1c"]:
             print(markdown_table(scores["brats2013_flair_t1c"]["summary"], "BraTS 2013, FLAIR + T1c only"))
     write_scores(Path(args.out), scores)

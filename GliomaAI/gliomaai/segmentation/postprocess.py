@@ -18,10 +18,16 @@ def remove_small_components(mask: np.ndarray, min_voxels: int) -> np.ndarray:
 
 
 def probabilities_to_labels(probabilities: np.ndarray, voxel_ml: float, thresholds=(0.5, 0.5, 0.5),
-                            min_component_ml: float = 0.1) -> np.ndarray:
+                            min_component_ml: float = 0.1, enhancing: np.ndarray | None = None) -> np.ndarray:
     """Canonical labels from (WT, TC, ET) probabilities: thresholded (one threshold per region),
-    nested, specks under 0.1 mL removed."""
+    nested, specks under 0.1 mL removed.
+
+    `enhancing` (voxels bright on the acquired T1c): when given, ET is the tumour core's enhancing
+    voxels, as enhancing tumour is defined, instead of the ET channel thresholded. The coarse
+    network draws the thin enhancing rim thick; the T1c at full resolution draws it as it is."""
     wt, tc, et = (probabilities[i] > thresholds[i] for i in range(3))
+    if enhancing is not None:
+        et = tc & enhancing
     min_voxels = int(round(min_component_ml / voxel_ml))
     wt = remove_small_components(wt, min_voxels)
     return compose_regions(wt, tc, et)

@@ -1,5 +1,6 @@
 """Segment a case: any subset of sequences in, canonical labels, uncertainty and volumes out."""
 
+import copy
 import time
 from dataclasses import dataclass, field
 
@@ -82,6 +83,8 @@ class CardSegmenter:
         self.required = tuple(card.input.get("required", ()))
         # Per region (WT, TC, ET): chosen on out-of-fold cases when the model was published.
         self.thresholds = tuple(card.output.get("thresholds", [card.output.get("threshold", 0.5)] * 3))
+        # ET as the tumour core's voxels above this z-score on an acquired T1c (None: the ET channel).
+        self.enhancing_zscore = card.output.get("enhancing_t1c_zscore")
 
     def network(self, engine):
         return cached_network(self.card, engine)
@@ -96,6 +99,33 @@ class CardSegmenter:
         return samples.mean(axis=0), (samples if tta else None)
 
 
+def tuned(segmenter, thresholds=None, enhancing_zscore=None):
+    """A copy of the segmenter that labels with other thresholds (WT, TC, ET) and ET rule, to score a choice of them."""
+    other = copy.copy(segmenter)
+    other.thresholds = tuple(thresholds) if thresholds is not None else segmenter.thresholds
+    other.enhancing_zscore = enhancing_zscore
+    return other
+
+
+def acquired_t1c_zscore(case) -> np.ndarray | None:
+    """The case's T1c z-scored over the brain, or None when it has no T1c or only a synthetic one
+    (an imputed T1c is not evidence of enhancement)."""
+    if "t1c" not in case.images or "t1c" in case.synthetic:
+        return None
+    return case.normalized("t1c")
+
+
+def enhancing_voxels(segmenter, case) -> tuple[np.ndarray | None, str]:
+    """The voxels the segmenter's ET rule calls enhancing (None: use the ET channel), and a note saying which."""
+    threshold = segmenter.enhancing_zscore
+    if threshold is None:
+        return None, ""
+    t1c = acquired_t1c_zscore(case)
+    if t1c is None:
+        return None, "ET from the network's ET channel (no acquired T1c)."
+    return t1c > threshold, f"ET: the tumour core's voxels that enhance on T1c (z-score above {threshold:g})."
+
+
 def volumes_ml(labels: np.ndarray, voxel_ml: float) -> dict:
     counts = np.bincount(labels.ravel(), minlength=len(CLASSES) + 1)
     volumes = {c.name: round(float(counts[c.value]) * voxel_ml, 3) for c in CLASSES}
@@ -103,11 +133,9 @@ def volumes_ml(labels: np.ndarray, voxel_ml: float) -> dict:
     return volumes
 
 
-def segment_case(case, model="default", engine=None, tta: bool = False, progress=None, cancel=None,
-                 thresholds=None) -> SegmentationResult:
-    """Segment `case` with `model` (a name, a card or model folder path, or a loaded segmenter).
-
-    `thresholds` (WT, TC, ET) replace the model's own, for scoring a choice of them."""
+def segment_case(case, model="default", engine=None, tta: bool = False, progress=None,
+                 cancel=None) -> SegmentationResult:
+    """Segment `case` with `model` (a name, a card or model folder path, or a loaded segmenter)."""
     from ..models.registry import load_segmenter
 
     started = time.perf_counter()
@@ -116,12 +144,14 @@ def segment_case(case, model="default", engine=None, tta: bool = False, progress
     engine = engine or default_engine()
     probabilities, samples = segmenter.probabilities(case, engine, tta, progress, cancel)
     voxel_ml = voxel_volume_ml(case.reference)
-    labels = probabilities_to_labels(probabilities, voxel_ml, thresholds or segmenter.thresholds)
+    enhancing, rule = enhancing_voxels(segmenter, case)
+    labels = probabilities_to_labels(probabilities, voxel_ml, segmenter.thresholds, enhancing=enhancing)
     uncertainty = disagreement_uncertainty(samples) if samples is not None else entropy_uncertainty(probabilities)
     labels_image = image_from_array(labels, case.reference)
     notes = [f"Sequences used: {', '.join(case.present)}; missing: {', '.join(case.missing) or 'none'}."]
     if case.synthetic & set(case.present):
         notes.append(f"Synthetic inputs: {', '.join(sorted(case.synthetic & set(case.present)))}.")
+    notes += [rule] if rule else []
     return SegmentationResult(labels_image, image_from_array(uncertainty, case.reference), volumes_ml(labels, voxel_ml),
                               segmenter.name, segmenter.version, engine.device, tta, case.present,
                               round(time.perf_counter() - started, 2), notes)

@@ -8,6 +8,9 @@ Thresholds: each region's probability threshold is chosen where its mean Dice is
 out-of-fold cases, nested: a fold's cases are scored with thresholds chosen on the other folds'
 cases (each predicted by a model that never saw it), so no case helps choose its own. The
 shipped model gets the choice over all of them.
+
+The ET rule is chosen the same way: ET as the tumour core's voxels above a z-score on the
+acquired T1c (each candidate), or the network's ET channel where that scores better.
 """
 
 import json
@@ -23,13 +26,15 @@ from ..metrics import dice, segmentation_metrics
 from ..models.card import read_card
 from ..models.registry import load_segmenter
 from ..segmentation.postprocess import probabilities_to_labels
-from ..segmentation.segmenter import segment_case
+from ..segmentation.segmenter import acquired_t1c_zscore, enhancing_voxels, segment_case, tuned
 from ..summary import voxel_volume_ml
 from .data import EVALUATION_ONLY, load_labelled_case
 
 REGIONS = ("WT", "TC", "ET")
 REPORTED = ("dice", "hd95", "sensitivity", "precision")
 CANDIDATE_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+CANDIDATE_ENHANCING_ZSCORES = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5)
+ENHANCING = "enhancing_t1c_zscore"  # the key of the ET rule in a choice, as in the model card's output
 
 
 def score_labels(case, labels: np.ndarray, seconds: float) -> dict:
@@ -38,27 +43,57 @@ def score_labels(case, labels: np.ndarray, seconds: float) -> dict:
             **{r: {k: round(metrics[r][k], 4) for k in REPORTED} for r in REGIONS}}
 
 
-def score_case(case, model, engine=None, tta=False, thresholds=None) -> dict:
-    result = segment_case(case, model, engine, tta=tta, thresholds=thresholds)
+def chosen_segmenter(model, choice: dict | None = None):
+    """The model as a segmenter, labelling with a choice of thresholds and ET rule when given."""
+    segmenter = load_segmenter(model)
+    return segmenter if choice is None else tuned(segmenter, [choice[r] for r in REGIONS], choice.get(ENHANCING))
+
+
+def score_case(case, model, engine=None, tta=False, choice=None) -> dict:
+    result = segment_case(case, chosen_segmenter(model, choice), engine, tta=tta)
     return score_labels(case, result.labels_array(), result.seconds)
 
 
+def enhancement_table(probabilities: np.ndarray, t1c: np.ndarray | None, truth_et: np.ndarray) -> list | None:
+    """Dice of ET drawn as the tumour core (rows: candidate TC thresholds) within the T1c's voxels above
+    each candidate z-score (columns); None without an acquired T1c."""
+    if t1c is None:
+        return None
+    bright = [t1c > z for z in CANDIDATE_ENHANCING_ZSCORES]
+    return [[round(dice((probabilities[1] > t) & b, truth_et), 4) for b in bright] for t in CANDIDATE_THRESHOLDS]
+
+
 def score_and_tabulate(case, model, engine=None, tta=False) -> tuple[dict, dict]:
-    """From one inference: the scores at the model's own thresholds, and per region the Dice of its
-    thresholded probability map at each candidate threshold."""
+    """From one inference: the scores at the model's own thresholds and ET rule, per region the Dice of
+    its thresholded probability map at each candidate threshold, and the ET rule's table."""
     started = time.perf_counter()
     segmenter = load_segmenter(model)
     probabilities, _ = segmenter.probabilities(case, engine or default_engine(), tta)
-    labels = probabilities_to_labels(probabilities, voxel_volume_ml(case.reference), segmenter.thresholds)
+    enhancing, _ = enhancing_voxels(segmenter, case)
+    labels = probabilities_to_labels(probabilities, voxel_volume_ml(case.reference), segmenter.thresholds,
+                                     enhancing=enhancing)
+    seconds = round(time.perf_counter() - started, 2)
     truth = region_masks(case.label_array(), REGIONS)
     table = {r: [round(dice(probabilities[i] > t, truth[r]), 4) for t in CANDIDATE_THRESHOLDS]
              for i, r in enumerate(REGIONS)}
-    return score_labels(case, labels, round(time.perf_counter() - started, 2)), table
+    table[ENHANCING] = enhancement_table(probabilities, acquired_t1c_zscore(case), truth["ET"])
+    return score_labels(case, labels, seconds), table
 
 
-def best_thresholds(tables: list[dict]) -> dict:
-    """Per region, the candidate threshold with the best mean Dice over these cases' tables."""
-    return {r: CANDIDATE_THRESHOLDS[int(np.argmax(np.mean([table[r] for table in tables], axis=0)))] for r in REGIONS}
+def best_choice(tables: list[dict]) -> dict:
+    """Per region, the candidate threshold with the best mean Dice over these cases' tables; and the ET
+    rule's z-score (at the chosen TC threshold) where it beats the ET channel on the cases with a T1c."""
+    choice = {r: CANDIDATE_THRESHOLDS[int(np.argmax(np.mean([table[r] for table in tables], axis=0)))]
+              for r in REGIONS}
+    with_t1c = [table for table in tables if table.get(ENHANCING) is not None]
+    choice[ENHANCING] = None
+    if with_t1c:
+        row = CANDIDATE_THRESHOLDS.index(choice["TC"])
+        rule = np.mean([table[ENHANCING][row] for table in with_t1c], axis=0)
+        channel = np.mean([table["ET"] for table in with_t1c], axis=0)
+        if rule.max() > channel.max():
+            choice[ENHANCING] = CANDIDATE_ENHANCING_ZSCORES[int(np.argmax(rule))]
+    return choice
 
 
 def summarise(rows: list[dict]) -> dict:
@@ -76,7 +111,7 @@ def summarise(rows: list[dict]) -> dict:
 
 def cross_validation(data: Path, runs: list[Path], engine=None, tta=False, choose_thresholds=True) -> dict:
     """Each fold's model on its held-out cases. With `choose_thresholds`, scored with nested
-    out-of-fold thresholds (see the module's note) and, for comparison, at the model's own."""
+    out-of-fold thresholds and ET rule (see the module's note) and, for comparison, at the model's own."""
     folds = {run: read_card(run / "model.json").training["held_out"] for run in runs}
     tables, own = {}, []
     for run, names in folds.items():
@@ -87,18 +122,18 @@ def cross_validation(data: Path, runs: list[Path], engine=None, tta=False, choos
         return {"per_case": own, "summary": summarise(own)}
     rows = []
     for run, names in folds.items():
-        chosen = best_thresholds([table for name, table in tables.items() if name not in names])
+        chosen = best_choice([table for name, table in tables.items() if name not in names])
         for name in tqdm(names, desc=f"scoring {run.name} at {chosen}"):
             case = load_labelled_case(data, name)
-            rows.append({"fold_model": run.name, "thresholds": chosen,
-                         **score_case(case, run, engine, tta, tuple(chosen[r] for r in REGIONS))})
-    return {"per_case": rows, "summary": summarise(rows), "thresholds": best_thresholds(list(tables.values())),
-            "candidate_thresholds": list(CANDIDATE_THRESHOLDS), "dice_by_threshold": tables,
+            rows.append({"fold_model": run.name, "thresholds": chosen, **score_case(case, run, engine, tta, chosen)})
+    return {"per_case": rows, "summary": summarise(rows), "thresholds": best_choice(list(tables.values())),
+            "candidate_thresholds": list(CANDIDATE_THRESHOLDS),
+            "candidate_enhancing_zscores": list(CANDIDATE_ENHANCING_ZSCORES), "dice_by_threshold": tables,
             "at_model_threshold": {"per_case": own, "summary": summarise(own)}}
 
 
-def held_out_test(data: Path, model, engine=None, tta=False, cases=EVALUATION_ONLY, thresholds=None) -> dict:
-    rows = [score_case(load_labelled_case(data, name), model, engine, tta, thresholds)
+def held_out_test(data: Path, model, engine=None, tta=False, cases=EVALUATION_ONLY, choice=None) -> dict:
+    rows = [score_case(load_labelled_case(data, name), model, engine, tta, choice)
             for name in tqdm(cases, desc="scoring held-out cases") if (data / name).exists()]
     return {"per_case": rows, "summary": summarise(rows)} if rows else {}
 
