@@ -141,6 +141,17 @@ def test_brain_mask_of_a_scan_with_a_constant_negative_background(phantom):
     assert (found & brain).sum() / (found | brain).sum() > 0.99
 
 
+def test_the_brain_found_once_is_kept_until_the_images_change(phantom):
+    brain = sitk.GetArrayFromImage(phantom.brain_mask) > 0
+    case = Case("found", {"t2f": image(np.where(brain, phantom.array("t2f"), 0))})
+    found = case.brain_mask_array()
+    assert case.brain_mask_array() is found and not found.flags.writeable  # shared, so nobody may edit it
+    half = np.where(brain, phantom.array("t2f"), 0)
+    half[:, :, : half.shape[2] // 2] = 0
+    case.images["t2f"] = image(half)  # another image: another brain
+    assert case.brain_mask_array().sum() < found.sum() and not case.brain_mask_array()[:, :, :10].any()
+
+
 def test_normalized_is_zero_mean_unit_std_inside_the_brain(phantom):
     brain = phantom.brain_mask_array()
     values = phantom.normalized("t1c")[brain]

@@ -25,6 +25,8 @@ class Case:
     sources: dict = field(default_factory=dict)  # sequence -> where it came from
     synthetic: set = field(default_factory=set)  # sequences that are synthetic, never for reading
     notes: list = field(default_factory=list)  # what was done to the data, in sentences
+    # The brain found from the images, kept with the images it came from (finding it takes half a second).
+    _found_brain: tuple = field(default=(), repr=False, compare=False)
 
     @property
     def present(self) -> tuple:
@@ -53,7 +55,14 @@ class Case:
         """The brain: the given mask, or else the voxels that differ from the background."""
         if self.brain_mask is not None:
             return sitk.GetArrayViewFromImage(self.brain_mask) > 0
-        return foreground_mask([self.array(s) for s in self.present])
+        images = [self.images[s] for s in self.present]
+        if len(self._found_brain) == 2 and len(self._found_brain[0]) == len(images) and \
+                all(a is b for a, b in zip(self._found_brain[0], images)):
+            return self._found_brain[1]
+        mask = foreground_mask([self.array(s) for s in self.present])
+        mask.flags.writeable = False  # shared by every caller
+        self._found_brain = (images, mask)
+        return mask
 
     def normalized(self, sequence: str) -> np.ndarray:
         """Z-score of the sequence over the brain."""
