@@ -162,6 +162,7 @@ class GliomaAISegmentWidget(ScriptedLoadableModuleWidget, ParameterNodeWidgetMix
         self.ui.statusLabel.text = _("{name}: {model} {version} on {device}, {seconds:.1f} s.").format(
             name=nodes.segmentation.GetName(), model=made["model"], version=made["model_version"],
             device=made["device"], seconds=made["seconds"])
+        self.ui.statusLabel.toolTip = made.get("notes", "")
         slicer.util.setSliceViewerLayers(background=nodes.reference, fit=True)
 
     def onCancel(self) -> None:

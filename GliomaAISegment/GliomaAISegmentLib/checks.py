@@ -99,6 +99,7 @@ def check_model_run(scene, volumes_by_sequence: dict, model, engine=None, tta: b
     assert made["model"] == card.name and made["model_version"] == card.version, made
     assert made["model_sha256"] == card.sha256 and made["device"] == "cpu" and made["tta"] is tta, made
     assert made["sequences"] == list(chosen), f"sequences {made['sequences']} != {list(chosen)}"
+    assert made["notes"].startswith("Sequences used: "), made["notes"]
     assert datetime.fromisoformat(made["time"]).tzinfo is not None, made["time"]
     assert progress and progress[-1][0] == 1.0 and all(0 <= f <= 1 for f, _ in progress), progress[-3:]
     assert segmentation_run.input_volumes(segmentation) == chosen

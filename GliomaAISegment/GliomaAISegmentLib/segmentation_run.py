@@ -58,6 +58,7 @@ PROVENANCE = {
     "GliomaAI.SyntheticInputs": ("synthetic_inputs", list),
     "GliomaAI.Time": ("time", str),
     "GliomaAI.Seconds": ("seconds", float),
+    "GliomaAI.Notes": ("notes", str),  # what the model used and how it drew ET, in sentences
 }
 VOLUME_ROWS = ("NETC", "SNFH", "ET", "WT", "TC")
 VOLUME_DESCRIPTIONS = {"NETC": "necrosis / non-enhancing tumour core", "SNFH": "edema (FLAIR hyperintensity)",
@@ -106,7 +107,7 @@ class SegmentationRun:
                 "device": result.device, "tta": bool(result.tta), "sequences": list(result.sequences),
                 "synthetic_inputs": sorted(self.case.synthetic & set(result.sequences)),
                 "time": (self.started or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
-                "seconds": float(result.seconds)}
+                "seconds": float(result.seconds), "notes": " ".join(result.notes)}
 
     def add_to_scene(self, scene, result) -> SegmentationNodes:
         """The result as new nodes (see the module's docstring); never replaces an existing node.
