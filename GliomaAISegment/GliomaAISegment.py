@@ -159,10 +159,10 @@ class GliomaAISegmentWidget(ScriptedLoadableModuleWidget, ParameterNodeWidgetMix
     def onSegmented(self, nodes) -> None:
         self._parameterNode.segmentation = nodes.segmentation
         made = segmentation_run.provenance(nodes.segmentation)
-        self.ui.statusLabel.text = _("{name}: {model} {version} on {device}, {seconds:.1f} s.").format(
+        # The notes say what the model used and what drew ET: shown, not hidden in a tooltip.
+        self.ui.statusLabel.text = _("{name}: {model} {version} on {device}, {seconds:.1f} s. {notes}").format(
             name=nodes.segmentation.GetName(), model=made["model"], version=made["model_version"],
-            device=made["device"], seconds=made["seconds"])
-        self.ui.statusLabel.toolTip = made.get("notes", "")
+            device=made["device"], seconds=made["seconds"], notes=made.get("notes", ""))
         slicer.util.setSliceViewerLayers(background=nodes.reference, fit=True)
 
     def onCancel(self) -> None:

@@ -82,3 +82,15 @@ def test_the_raw_unregistered_study_is_aligned_onto_one_grid():
     raw = load_case({"t1c": native / "t1c.nii.gz"}).images["t1c"], sitk.ReadImage(str(native / "flair.nii.gz"))
     header_only, _ = align_onto({"t1c": raw[0], "t2f": raw[1]}, "t1c", register=False)
     assert _mutual_information(case.images["t1c"], case.images["t2f"]) > _mutual_information(case.images["t1c"], header_only["t2f"])
+
+
+def test_the_built_in_model_on_a_real_case_draws_et_where_its_t1c_enhances():
+    from gliomaai.models.registry import load_segmenter
+    from gliomaai.segmentation.segmenter import segment_case
+
+    case = load_case(SHARED_DATA / "brats18-cbica-aqn-1")
+    model = load_segmenter("default")
+    masks = region_masks(segment_case(case, model).labels_array())
+    assert masks["ET"].any() and not (masks["ET"] & ~masks["TC"]).any()
+    if model.enhancing_zscore is not None:  # the card's ET rule, at full resolution
+        assert np.array_equal(masks["ET"], masks["TC"] & (case.normalized("t1c") > model.enhancing_zscore))

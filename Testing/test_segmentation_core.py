@@ -110,17 +110,6 @@ def test_remove_small_components_keeps_the_large_ones():
     assert kept.sum() == 125 and not kept[8, 8, 8]
 
 
-def test_islands_smaller_than_a_fraction_of_the_largest_part_are_dropped_with_what_is_inside():
-    shape = (30, 30, 30)
-    probabilities = np.zeros((3, *shape), np.float32)
-    main, island = ball(shape, (10, 10, 10), 6), ball(shape, (24, 24, 24), 3)  # 925 and 123 voxels
-    probabilities[:, main | island] = 0.9  # WT, TC and ET in both
-    assert remove_small_components(main | island, 2, 0.1).sum() == (main | island).sum()  # 123 >= 92.5
-    assert np.array_equal(remove_small_components(main | island, 2, 0.2), main)  # 123 < 185
-    labels = probabilities_to_labels(probabilities, voxel_ml=0.001, island_fraction=0.2)
-    assert np.array_equal(labels > 0, main) and (labels[main] == 3).all()  # the island's core and ET went too
-
-
 def test_uncertainty_is_highest_where_the_model_is_undecided():
     probabilities = np.stack([np.array([0.01, 0.5, 0.99])] * 3)[:, :, None, None]
     entropy = entropy_uncertainty(probabilities)

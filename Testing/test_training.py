@@ -135,9 +135,8 @@ def test_a_run_goes_on_from_the_cache_alone_without_the_image_readers(data_folde
 
 def test_crossval_chooses_each_folds_thresholds_on_the_other_folds_cases(data_folder, tmp_path):
     from gliomaai.segmentation.segmenter import segment_case
-    from gliomaai.training.crossval import (CANDIDATE_ENHANCING_ZSCORES, CANDIDATE_ISLAND_FRACTIONS,
-                                            CANDIDATE_THRESHOLDS, ENHANCING, ISLANDS, best_choice, chosen_segmenter,
-                                            cross_validation)
+    from gliomaai.training.crossval import (CANDIDATE_ENHANCING_ZSCORES, CANDIDATE_THRESHOLDS, ENHANCING, best_choice,
+                                            chosen_segmenter, cross_validation)
     from gliomaai.training.data import load_labelled_case
 
     torch.set_num_threads(1)
@@ -149,9 +148,8 @@ def test_crossval_chooses_each_folds_thresholds_on_the_other_folds_cases(data_fo
     scores = cross_validation(data_folder, runs)
     tables = scores["dice_by_threshold"]
     assert set(tables) == {"brats18-phantom-0", "brats18-phantom-1"}
-    for table in tables.values():  # the ET rule's and islands' tables: a row per threshold, a column per candidate
+    for table in tables.values():  # the ET rule's table: a row per TC threshold, a column per T1c z-score
         assert np.shape(table[ENHANCING]) == (len(CANDIDATE_THRESHOLDS), len(CANDIDATE_ENHANCING_ZSCORES))
-        assert np.shape(table[ISLANDS]) == (len(CANDIDATE_THRESHOLDS), len(CANDIDATE_ISLAND_FRACTIONS))
     for row in scores["per_case"]:
         other = next(name for name in tables if name != row["case"])
         assert row["thresholds"] == best_choice([tables[other]])  # never its own table
@@ -164,8 +162,7 @@ def test_crossval_chooses_each_folds_thresholds_on_the_other_folds_cases(data_fo
 
     # The choice is the best mean Dice per region, and a chosen segmenter applies it.
     assert best_choice([{"WT": [0, 1, 0, 0, 0, 0, 0, 0, 0], "TC": [0] * 8 + [1], "ET": [1] + [0] * 8}]) == \
-        {"WT": CANDIDATE_THRESHOLDS[1], "TC": CANDIDATE_THRESHOLDS[8], "ET": CANDIDATE_THRESHOLDS[0], ENHANCING: None,
-         ISLANDS: 0.0}
+        {"WT": CANDIDATE_THRESHOLDS[1], "TC": CANDIDATE_THRESHOLDS[8], "ET": CANDIDATE_THRESHOLDS[0], ENHANCING: None}
     case = load_labelled_case(data_folder, "brats18-phantom-0")
     everything = segment_case(case, chosen_segmenter(runs[0], {"WT": 0, "TC": 0, "ET": 0})).labels_array()
     nothing = segment_case(case, chosen_segmenter(runs[0], {"WT": 1, "TC": 1, "ET": 1})).labels_array()
@@ -186,14 +183,3 @@ def test_the_et_rule_is_chosen_at_the_chosen_tc_threshold_only_where_it_beats_th
     assert best_choice([table])[ENHANCING] == CANDIDATE_ENHANCING_ZSCORES[2]
     assert best_choice([{**table, "ET": [0.9] * 9}])[ENHANCING] is None  # the channel scores better
     assert best_choice([{**table, ENHANCING: None}])[ENHANCING] is None  # no case with a T1c
-
-
-def test_the_island_fraction_is_chosen_at_the_chosen_wt_threshold():
-    from gliomaai.training.crossval import CANDIDATE_ISLAND_FRACTIONS, CANDIDATE_THRESHOLDS, ISLANDS, best_choice
-
-    islands = [[0.5] * len(CANDIDATE_ISLAND_FRACTIONS) for _ in CANDIDATE_THRESHOLDS]
-    islands[2][3] = 0.9  # at WT threshold 0.3
-    islands[0][1] = 0.95  # at a WT threshold not chosen: ignored
-    table = {"WT": [0, 0, 1, 0, 0, 0, 0, 0, 0], "TC": [0.5] * 9, "ET": [0.5] * 9, ISLANDS: islands}
-    assert best_choice([table])[ISLANDS] == CANDIDATE_ISLAND_FRACTIONS[3]
-    assert 1.0 not in CANDIDATE_ISLAND_FRACTIONS  # never only the largest part: a glioma can be multifocal

@@ -75,8 +75,7 @@ def segmenter_markdown(card) -> str:
              f"- Task: {card.task}; output {', '.join(card.output.get('regions', []))} "
              f"({card.output.get('activation')}, thresholds WT/TC/ET "
              f"{'/'.join(str(t) for t in card.output.get('thresholds', [card.output.get('threshold')] * 3))}; "
-             f"{et_rule(card.output)}), composed into NETC / SNFH / ET labels with ET inside TC inside WT; "
-             f"whole-tumour islands under {card.output.get('island_fraction', 0.0):.0%} of the largest part dropped.",
+             f"{et_rule(card.output)}), composed into NETC / SNFH / ET labels with ET inside TC inside WT.",
              f"- Architecture: MONAI {card.architecture['class']} {json.dumps(card.architecture['params'])}.",
              f"- Input: {', '.join(card.input.get('sequences', []))} at {card.input.get('spacing_mm')} mm; "
              f"{card.input.get('normalisation')}.",
@@ -119,7 +118,6 @@ def main() -> None:
     if card.task == "segmentation" and chosen:  # chosen on every out-of-fold case by `gliomaai crossval`
         card.output["thresholds"] = [chosen[r] for r in ("WT", "TC", "ET")]
         card.output["enhancing_t1c_zscore"] = chosen.get("enhancing_t1c_zscore")
-        card.output["island_fraction"] = chosen.get("island_fraction", 0.0)
     card.notes.extend(args.note)
     card.save(BUILTIN / f"{args.name}.json")
     docs = Path(__file__).resolve().parents[1] / "docs" / "models" / args.name

@@ -139,7 +139,6 @@ class BundleSegmenter:
         self.version = str(self.metadata.get("version", "unknown"))
         self.thresholds = (0.5, 0.5, 0.5)  # the bundle's own post-processing (sigmoid > 0.5)
         self.enhancing_zscore = None  # its ET channel, trained at 1 mm
-        self.island_fraction = 0.0  # every part of its whole tumour kept
         self.weights = self.path / "models" / "model.pt"
         self.sha256 = sha256.lower() if sha256 else None
         self.inputs = self._inputs()

@@ -6,25 +6,21 @@ from scipy import ndimage
 from ..labels import compose_regions
 
 
-def remove_small_components(mask: np.ndarray, min_voxels: int, fraction_of_largest: float = 0.0) -> np.ndarray:
-    """The mask without connected components (26-connected) smaller than `min_voxels` or than
-    `fraction_of_largest` of the largest one."""
-    if (min_voxels <= 1 and fraction_of_largest <= 0) or not mask.any():
+def remove_small_components(mask: np.ndarray, min_voxels: int) -> np.ndarray:
+    """The mask without connected components (26-connected) smaller than `min_voxels`."""
+    if min_voxels <= 1 or not mask.any():
         return mask
     components, count = ndimage.label(mask, structure=np.ones((3, 3, 3)))
     sizes = np.bincount(components.ravel(), minlength=count + 1)
-    sizes[0] = 0
-    keep = sizes >= max(min_voxels, fraction_of_largest * sizes.max())
+    keep = sizes >= min_voxels
     keep[0] = False
     return keep[components]
 
 
 def probabilities_to_labels(probabilities: np.ndarray, voxel_ml: float, thresholds=(0.5, 0.5, 0.5),
-                            min_component_ml: float = 0.1, enhancing: np.ndarray | None = None,
-                            island_fraction: float = 0.0) -> np.ndarray:
+                            min_component_ml: float = 0.1, enhancing: np.ndarray | None = None) -> np.ndarray:
     """Canonical labels from (WT, TC, ET) probabilities: thresholded (one threshold per region),
-    nested, specks under 0.1 mL removed, and islands of the whole tumour smaller than
-    `island_fraction` of its largest part removed (the core and ET inside them go too).
+    nested, specks under 0.1 mL removed.
 
     `enhancing` (voxels bright on the acquired T1c): when given, ET is the tumour core's enhancing
     voxels, as enhancing tumour is defined, instead of the ET channel thresholded. The coarse
@@ -33,7 +29,7 @@ def probabilities_to_labels(probabilities: np.ndarray, voxel_ml: float, threshol
     if enhancing is not None:
         et = tc & enhancing
     min_voxels = int(round(min_component_ml / voxel_ml))
-    wt = remove_small_components(wt, min_voxels, island_fraction)
+    wt = remove_small_components(wt, min_voxels)
     return compose_regions(wt, tc, et)
 
 

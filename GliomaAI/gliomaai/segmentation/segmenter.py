@@ -85,8 +85,6 @@ class CardSegmenter:
         self.thresholds = tuple(card.output.get("thresholds", [card.output.get("threshold", 0.5)] * 3))
         # ET as the tumour core's voxels above this z-score on an acquired T1c (None: the ET channel).
         self.enhancing_zscore = card.output.get("enhancing_t1c_zscore")
-        # Whole-tumour islands smaller than this fraction of the largest part are dropped as false positives.
-        self.island_fraction = card.output.get("island_fraction", 0.0)
 
     def network(self, engine):
         return cached_network(self.card, engine)
@@ -101,12 +99,11 @@ class CardSegmenter:
         return samples.mean(axis=0), (samples if tta else None)
 
 
-def tuned(segmenter, thresholds=None, enhancing_zscore=None, island_fraction=0.0):
-    """A copy of the segmenter that labels with other thresholds (WT, TC, ET), ET rule and island
-    fraction, to score a choice of them."""
+def tuned(segmenter, thresholds=None, enhancing_zscore=None):
+    """A copy of the segmenter that labels with other thresholds (WT, TC, ET) and ET rule, to score a choice of them."""
     other = copy.copy(segmenter)
     other.thresholds = tuple(thresholds) if thresholds is not None else segmenter.thresholds
-    other.enhancing_zscore, other.island_fraction = enhancing_zscore, island_fraction
+    other.enhancing_zscore = enhancing_zscore
     return other
 
 
@@ -148,18 +145,13 @@ def segment_case(case, model="default", engine=None, tta: bool = False, progress
     probabilities, samples = segmenter.probabilities(case, engine, tta, progress, cancel)
     voxel_ml = voxel_volume_ml(case.reference)
     enhancing, rule = enhancing_voxels(segmenter, case)
-    labels = probabilities_to_labels(probabilities, voxel_ml, segmenter.thresholds, enhancing=enhancing,
-                                     island_fraction=segmenter.island_fraction)
+    labels = probabilities_to_labels(probabilities, voxel_ml, segmenter.thresholds, enhancing=enhancing)
     uncertainty = disagreement_uncertainty(samples) if samples is not None else entropy_uncertainty(probabilities)
     labels_image = image_from_array(labels, case.reference)
     notes = [f"Sequences used: {', '.join(case.present)}; missing: {', '.join(case.missing) or 'none'}."]
     if case.synthetic & set(case.present):
         notes.append(f"Synthetic inputs: {', '.join(sorted(case.synthetic & set(case.present)))}.")
     notes += [rule] if rule else []
-    dropped_ml = float(((probabilities[0] > segmenter.thresholds[0]) & (labels == 0)).sum()) * voxel_ml
-    if segmenter.island_fraction and dropped_ml >= 0.1:
-        notes.append(f"Dropped {dropped_ml:.1f} mL of whole tumour in islands under {segmenter.island_fraction:.0%} "
-                     "of the main tumour's size (and specks under 0.1 mL): look there for a second focus.")
     return SegmentationResult(labels_image, image_from_array(uncertainty, case.reference), volumes_ml(labels, voxel_ml),
                               segmenter.name, segmenter.version, engine.device, tta, case.present,
                               round(time.perf_counter() - started, 2), notes)

@@ -10,10 +10,7 @@ cases (each predicted by a model that never saw it), so no case helps choose its
 shipped model gets the choice over all of them.
 
 The ET rule is chosen the same way: ET as the tumour core's voxels above a z-score on the
-acquired T1c (each candidate), or the network's ET channel where that scores better. So is the
-island fraction: whole-tumour islands smaller than that fraction of the largest part are dropped.
-Keeping only the largest part is no candidate: a glioma can be multifocal, and a surgeon must see
-every focus.
+acquired T1c (each candidate), or the network's ET channel where that scores better.
 """
 
 import json
@@ -28,8 +25,7 @@ from ..labels import region_masks
 from ..metrics import dice, segmentation_metrics
 from ..models.card import read_card
 from ..models.registry import load_segmenter
-from ..segmentation.postprocess import probabilities_to_labels, remove_small_components
-from ..segmentation.preprocess import brain_box
+from ..segmentation.postprocess import probabilities_to_labels
 from ..segmentation.segmenter import acquired_t1c_zscore, enhancing_voxels, segment_case, tuned
 from ..summary import voxel_volume_ml
 from .data import EVALUATION_ONLY, load_labelled_case
@@ -39,8 +35,6 @@ REPORTED = ("dice", "hd95", "sensitivity", "precision")
 CANDIDATE_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 CANDIDATE_ENHANCING_ZSCORES = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5)
 ENHANCING = "enhancing_t1c_zscore"  # the key of the ET rule in a choice, as in the model card's output
-CANDIDATE_ISLAND_FRACTIONS = (0.0, 0.02, 0.05, 0.1, 0.2)
-ISLANDS = "island_fraction"  # likewise
 
 
 def score_labels(case, labels: np.ndarray, seconds: float) -> dict:
@@ -52,9 +46,7 @@ def score_labels(case, labels: np.ndarray, seconds: float) -> dict:
 def chosen_segmenter(model, choice: dict | None = None):
     """The model as a segmenter, labelling with a choice of thresholds and ET rule when given."""
     segmenter = load_segmenter(model)
-    if choice is None:
-        return segmenter
-    return tuned(segmenter, [choice[r] for r in REGIONS], choice.get(ENHANCING), choice.get(ISLANDS, 0.0))
+    return segmenter if choice is None else tuned(segmenter, [choice[r] for r in REGIONS], choice.get(ENHANCING))
 
 
 def score_case(case, model, engine=None, tta=False, choice=None) -> dict:
@@ -71,45 +63,28 @@ def enhancement_table(probabilities: np.ndarray, t1c: np.ndarray | None, truth_e
     return [[round(dice((probabilities[1] > t) & b, truth_et), 4) for b in bright] for t in CANDIDATE_THRESHOLDS]
 
 
-def island_table(probabilities: np.ndarray, truth_wt: np.ndarray, min_voxels: int) -> list:
-    """WT Dice with islands smaller than each candidate fraction of the largest part dropped (columns),
-    at each candidate WT threshold (rows)."""
-    anywhere = (probabilities[0] > min(CANDIDATE_THRESHOLDS)) | truth_wt
-    if not anywhere.any():
-        return [[1.0] * len(CANDIDATE_ISLAND_FRACTIONS) for _ in CANDIDATE_THRESHOLDS]
-    z0, z1, y0, y1, x0, x1 = brain_box(anywhere, margin=1)  # every mask compared lies inside: Dice is the same
-    wt, truth = probabilities[0, z0:z1, y0:y1, x0:x1], truth_wt[z0:z1, y0:y1, x0:x1]
-    return [[round(dice(remove_small_components(wt > t, min_voxels, f), truth), 4) for f in CANDIDATE_ISLAND_FRACTIONS]
-            for t in CANDIDATE_THRESHOLDS]
-
-
 def score_and_tabulate(case, model, engine=None, tta=False) -> tuple[dict, dict]:
-    """From one inference: the scores at the model's own choices, per region the Dice of its
-    thresholded probability map at each candidate threshold, and the ET rule's and islands' tables."""
+    """From one inference: the scores at the model's own thresholds and ET rule, per region the Dice of
+    its thresholded probability map at each candidate threshold, and the ET rule's table."""
     started = time.perf_counter()
     segmenter = load_segmenter(model)
     probabilities, _ = segmenter.probabilities(case, engine or default_engine(), tta)
     enhancing, _ = enhancing_voxels(segmenter, case)
-    voxel_ml = voxel_volume_ml(case.reference)
-    labels = probabilities_to_labels(probabilities, voxel_ml, segmenter.thresholds, enhancing=enhancing,
-                                     island_fraction=segmenter.island_fraction)
+    labels = probabilities_to_labels(probabilities, voxel_volume_ml(case.reference), segmenter.thresholds,
+                                     enhancing=enhancing)
     seconds = round(time.perf_counter() - started, 2)
     truth = region_masks(case.label_array(), REGIONS)
     table = {r: [round(dice(probabilities[i] > t, truth[r]), 4) for t in CANDIDATE_THRESHOLDS]
              for i, r in enumerate(REGIONS)}
     table[ENHANCING] = enhancement_table(probabilities, acquired_t1c_zscore(case), truth["ET"])
-    table[ISLANDS] = island_table(probabilities, truth["WT"], int(round(0.1 / voxel_ml)))
     return score_labels(case, labels, seconds), table
 
 
 def best_choice(tables: list[dict]) -> dict:
-    """Per region, the candidate threshold with the best mean Dice over these cases' tables; the island
-    fraction with the best WT Dice at the chosen WT threshold; and the ET rule's z-score (at the chosen
-    TC threshold) where it beats the ET channel on the cases with a T1c."""
+    """Per region, the candidate threshold with the best mean Dice over these cases' tables; and the ET
+    rule's z-score (at the chosen TC threshold) where it beats the ET channel on the cases with a T1c."""
     choice = {r: CANDIDATE_THRESHOLDS[int(np.argmax(np.mean([table[r] for table in tables], axis=0)))]
               for r in REGIONS}
-    with_islands = [table[ISLANDS][CANDIDATE_THRESHOLDS.index(choice["WT"])] for table in tables if ISLANDS in table]
-    choice[ISLANDS] = CANDIDATE_ISLAND_FRACTIONS[int(np.argmax(np.mean(with_islands, axis=0)))] if with_islands else 0.0
     with_t1c = [table for table in tables if table.get(ENHANCING) is not None]
     choice[ENHANCING] = None
     if with_t1c:
@@ -136,7 +111,7 @@ def summarise(rows: list[dict]) -> dict:
 
 def cross_validation(data: Path, runs: list[Path], engine=None, tta=False, choose_thresholds=True) -> dict:
     """Each fold's model on its held-out cases. With `choose_thresholds`, scored with nested
-    out-of-fold choices (see the module's note) and, for comparison, at the model's own."""
+    out-of-fold thresholds and ET rule (see the module's note) and, for comparison, at the model's own."""
     folds = {run: read_card(run / "model.json").training["held_out"] for run in runs}
     tables, own = {}, []
     for run, names in folds.items():
@@ -153,8 +128,7 @@ def cross_validation(data: Path, runs: list[Path], engine=None, tta=False, choos
             rows.append({"fold_model": run.name, "thresholds": chosen, **score_case(case, run, engine, tta, chosen)})
     return {"per_case": rows, "summary": summarise(rows), "thresholds": best_choice(list(tables.values())),
             "candidate_thresholds": list(CANDIDATE_THRESHOLDS),
-            "candidate_enhancing_zscores": list(CANDIDATE_ENHANCING_ZSCORES),
-            "candidate_island_fractions": list(CANDIDATE_ISLAND_FRACTIONS), "dice_by_threshold": tables,
+            "candidate_enhancing_zscores": list(CANDIDATE_ENHANCING_ZSCORES), "dice_by_threshold": tables,
             "at_model_threshold": {"per_case": own, "summary": summarise(own)}}
 
 
