@@ -113,6 +113,7 @@ def test_segment_then_paint_then_save_records_the_stroke(web):
     state = web.server.state
     segmentation = segment_phantom(web)
     assert state["g_segmentation"] == segmentation.GetName()
+    assert "Sequences used: " in state["g_status"]  # the run's notes, shown with the result
     editor = web.slicer_app.segmentation_editor
     assert editor.active_segmentation_node is segmentation
     model = model_labels_array(segmentation)

@@ -230,12 +230,15 @@ class GliomaAIPanel:
 
     def _segmented(self, nodes) -> None:
         """A new segmentation node (an earlier one, with its edits, stays): open it in the Segment Editor."""
+        from GliomaAISegmentLib import segmentation_run
+
         self.segmentation_node = nodes.segmentation
         editor = self.app.segmentation_editor
         editor.set_active_segmentation(nodes.segmentation, self.case_nodes().volumes[self.state["g_view_sequence"]])
         self.state["g_segmentation"] = nodes.segmentation.GetName()
         self.state["g_saved"] = ""
-        self.state["g_status"] = f"{nodes.segmentation.GetName()}: correct it with the Segment Editor, then save."
+        notes = segmentation_run.provenance(nodes.segmentation).get("notes", "")  # what the model used, what drew ET
+        self.state["g_status"] = f"{nodes.segmentation.GetName()}: correct it with the Segment Editor, then save. {notes}"
 
     def save_correction(self) -> bool:
         from GliomaAISegmentLib.correction_nodes import comparison_summary, save_correction_from_scene
