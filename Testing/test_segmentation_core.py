@@ -102,6 +102,21 @@ def test_with_enhancing_voxels_et_is_the_enhancing_part_of_the_core():
     assert np.array_equal(masks["TC"], probabilities[1] > 0.5)  # the core as the network drew it
 
 
+def test_what_an_enhancing_rim_encloses_is_tumour_core_even_through_a_gap():
+    shape, centre = (40, 40, 40), (20, 20, 20)
+    rim = ball(shape, centre, 10) & ~ball(shape, centre, 7)
+    rim[:, 20, :] = False  # a one-voxel gap right through the ring
+    probabilities = np.zeros((3, *shape), np.float32)
+    probabilities[0][ball(shape, centre, 13)] = 0.9
+    probabilities[1][rim] = 0.9  # the network saw the rim as core, not what it encloses
+    bright = rim | ball(shape, centre, 2)  # and an enhancing nodule inside
+    masks = region_masks(probabilities_to_labels(probabilities, voxel_ml=0.001, enhancing=bright))
+    assert masks["TC"][ball(shape, centre, 7)].all() and not (masks["TC"] & ~ball(shape, centre, 10)).any()
+    assert np.array_equal(masks["ET"], bright)  # ET: the core's voxels that enhance, the nodule too
+    plain = region_masks(probabilities_to_labels(probabilities, voxel_ml=0.001))  # without a T1c: as drawn
+    assert np.array_equal(plain["TC"], rim)
+
+
 def test_remove_small_components_keeps_the_large_ones():
     mask = np.zeros((10, 10, 10), bool)
     mask[1:6, 1:6, 1:6] = True

@@ -4,6 +4,7 @@ import numpy as np
 from scipy import ndimage
 
 from ..labels import compose_regions
+from .preprocess import brain_box
 
 
 def remove_small_components(mask: np.ndarray, min_voxels: int) -> np.ndarray:
@@ -17,6 +18,30 @@ def remove_small_components(mask: np.ndarray, min_voxels: int) -> np.ndarray:
     return keep[components]
 
 
+def enclosed(mask: np.ndarray, gap_voxels: int = 2) -> np.ndarray:
+    """The mask and what it encloses in any slice along any axis, once gaps of up to `gap_voxels` are
+    bridged (a ring of enhancement is rarely closed)."""
+    if not mask.any():
+        return mask
+    z0, z1, y0, y1, x0, x1 = brain_box(mask, margin=gap_voxels + 1)  # the closing needs room around it
+    part = ndimage.binary_closing(mask[z0:z1, y0:y1, x0:x1], structure=np.ones((3, 3, 3)), iterations=gap_voxels)
+    filled = part.copy()
+    for axis in range(3):
+        slices = np.moveaxis(part, axis, 0)
+        filled |= np.moveaxis(np.stack([ndimage.binary_fill_holes(s) for s in slices]), 0, axis)
+    out = mask.copy()
+    out[z0:z1, y0:y1, x0:x1] |= filled
+    return out
+
+
+def core_and_enhancing(tc: np.ndarray, enhancing: np.ndarray, wt: np.ndarray | None = None) -> tuple:
+    """The tumour core grown by what its enhancing voxels enclose (inside `wt` when given: necrosis
+    inside an enhancing rim is core, by definition), and ET: the core's enhancing voxels."""
+    grown = enclosed(tc & enhancing)
+    tc = tc | (grown if wt is None else grown & wt)
+    return tc, tc & enhancing
+
+
 def probabilities_to_labels(probabilities: np.ndarray, voxel_ml: float, thresholds=(0.5, 0.5, 0.5),
                             min_component_ml: float = 0.1, enhancing: np.ndarray | None = None) -> np.ndarray:
     """Canonical labels from (WT, TC, ET) probabilities: thresholded (one threshold per region),
@@ -24,10 +49,11 @@ def probabilities_to_labels(probabilities: np.ndarray, voxel_ml: float, threshol
 
     `enhancing` (voxels bright on the acquired T1c): when given, ET is the tumour core's enhancing
     voxels, as enhancing tumour is defined, instead of the ET channel thresholded. The coarse
-    network draws the thin enhancing rim thick; the T1c at full resolution draws it as it is."""
+    network draws the thin enhancing rim thick; the T1c at full resolution draws it as it is. What
+    that rim encloses is tumour core (see core_and_enhancing)."""
     wt, tc, et = (probabilities[i] > thresholds[i] for i in range(3))
     if enhancing is not None:
-        et = tc & enhancing
+        tc, et = core_and_enhancing(tc, enhancing, wt)
     min_voxels = int(round(min_component_ml / voxel_ml))
     wt = remove_small_components(wt, min_voxels)
     return compose_regions(wt, tc, et)

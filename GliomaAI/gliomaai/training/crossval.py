@@ -25,7 +25,7 @@ from ..labels import region_masks
 from ..metrics import dice, segmentation_metrics
 from ..models.card import read_card
 from ..models.registry import load_segmenter
-from ..segmentation.postprocess import probabilities_to_labels
+from ..segmentation.postprocess import core_and_enhancing, probabilities_to_labels
 from ..segmentation.segmenter import acquired_t1c_zscore, enhancing_voxels, segment_case, tuned
 from ..summary import voxel_volume_ml
 from .data import EVALUATION_ONLY, load_labelled_case
@@ -55,12 +55,13 @@ def score_case(case, model, engine=None, tta=False, choice=None) -> dict:
 
 
 def enhancement_table(probabilities: np.ndarray, t1c: np.ndarray | None, truth_et: np.ndarray) -> list | None:
-    """Dice of ET drawn as the tumour core (rows: candidate TC thresholds) within the T1c's voxels above
-    each candidate z-score (columns); None without an acquired T1c."""
+    """Dice of ET drawn as the tumour core's voxels (rows: candidate TC thresholds) where the T1c is above
+    each candidate z-score (columns), as segmenting draws it; None without an acquired T1c."""
     if t1c is None:
         return None
     bright = [t1c > z for z in CANDIDATE_ENHANCING_ZSCORES]
-    return [[round(dice((probabilities[1] > t) & b, truth_et), 4) for b in bright] for t in CANDIDATE_THRESHOLDS]
+    return [[round(dice(core_and_enhancing(probabilities[1] > t, b)[1], truth_et), 4) for b in bright]
+            for t in CANDIDATE_THRESHOLDS]
 
 
 def score_and_tabulate(case, model, engine=None, tta=False) -> tuple[dict, dict]:
