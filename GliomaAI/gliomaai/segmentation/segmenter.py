@@ -99,11 +99,11 @@ class CardSegmenter:
         return samples.mean(axis=0), (samples if tta else None)
 
 
-def tuned(segmenter, thresholds=None, enhancing_zscore=None):
-    """A copy of the segmenter that labels with other thresholds (WT, TC, ET) and ET rule, to score a choice of them."""
+def tuned(segmenter, thresholds, enhancing_zscore):
+    """A copy of the segmenter that labels with these thresholds (WT, TC, ET) and ET rule (None: the
+    ET channel), to score a choice of them."""
     other = copy.copy(segmenter)
-    other.thresholds = tuple(thresholds) if thresholds is not None else segmenter.thresholds
-    other.enhancing_zscore = enhancing_zscore
+    other.thresholds, other.enhancing_zscore = tuple(thresholds), enhancing_zscore
     return other
 
 
