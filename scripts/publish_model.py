@@ -65,7 +65,7 @@ def et_rule(output: dict) -> str:
     if zscore is None:
         return "ET from the ET channel"
     return (f"ET drawn as the tumour core's voxels whose T1c (z-scored over the brain, at full resolution) is above "
-            f"{zscore:g}, the ET channel where the T1c is missing or synthetic")
+            f"{zscore:g}, and the core grown by what they enclose; the ET channel where the T1c is missing or synthetic")
 
 
 def segmenter_markdown(card) -> str:

@@ -115,15 +115,19 @@ def acquired_t1c_zscore(case) -> np.ndarray | None:
     return case.normalized("t1c")
 
 
-def enhancing_voxels(segmenter, case) -> tuple[np.ndarray | None, str]:
-    """The voxels the segmenter's ET rule calls enhancing (None: use the ET channel), and a note saying which."""
+def draw_labels(segmenter, case, probabilities: np.ndarray, t1c: np.ndarray | None) -> tuple[np.ndarray, str]:
+    """Labels as the segmenter draws them from its probabilities, and a note on what drew ET.
+
+    `t1c`: the case's acquired_t1c_zscore, for a segmenter with an ET rule (None: the ET channel)."""
     threshold = segmenter.enhancing_zscore
+    enhancing = t1c > threshold if threshold is not None and t1c is not None else None
+    labels = probabilities_to_labels(probabilities, voxel_volume_ml(case.reference), segmenter.thresholds,
+                                     enhancing=enhancing)
     if threshold is None:
-        return None, ""
-    t1c = acquired_t1c_zscore(case)
-    if t1c is None:
-        return None, "ET from the network's ET channel (no acquired T1c)."
-    return t1c > threshold, f"ET: the tumour core's voxels that enhance on T1c (z-score above {threshold:g})."
+        return labels, ""
+    if enhancing is None:
+        return labels, "ET from the network's ET channel (no acquired T1c)."
+    return labels, f"ET: the tumour core's voxels that enhance on T1c (z-score above {threshold:g})."
 
 
 def volumes_ml(labels: np.ndarray, voxel_ml: float) -> dict:
@@ -144,8 +148,8 @@ def segment_case(case, model="default", engine=None, tta: bool = False, progress
     engine = engine or default_engine()
     probabilities, samples = segmenter.probabilities(case, engine, tta, progress, cancel)
     voxel_ml = voxel_volume_ml(case.reference)
-    enhancing, rule = enhancing_voxels(segmenter, case)
-    labels = probabilities_to_labels(probabilities, voxel_ml, segmenter.thresholds, enhancing=enhancing)
+    t1c = acquired_t1c_zscore(case) if segmenter.enhancing_zscore is not None else None
+    labels, rule = draw_labels(segmenter, case, probabilities, t1c)
     uncertainty = disagreement_uncertainty(samples) if samples is not None else entropy_uncertainty(probabilities)
     labels_image = image_from_array(labels, case.reference)
     notes = [f"Sequences used: {', '.join(case.present)}; missing: {', '.join(case.missing) or 'none'}."]

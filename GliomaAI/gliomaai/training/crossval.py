@@ -25,9 +25,8 @@ from ..labels import region_masks
 from ..metrics import dice, segmentation_metrics
 from ..models.card import read_card
 from ..models.registry import load_segmenter
-from ..segmentation.postprocess import core_and_enhancing, probabilities_to_labels
-from ..segmentation.segmenter import acquired_t1c_zscore, enhancing_voxels, segment_case, tuned
-from ..summary import voxel_volume_ml
+from ..segmentation.postprocess import core_and_enhancing
+from ..segmentation.segmenter import acquired_t1c_zscore, draw_labels, segment_case, tuned
 from .data import EVALUATION_ONLY, load_labelled_case
 
 REGIONS = ("WT", "TC", "ET")
@@ -70,14 +69,13 @@ def score_and_tabulate(case, model, engine=None, tta=False) -> tuple[dict, dict]
     started = time.perf_counter()
     segmenter = load_segmenter(model)
     probabilities, _ = segmenter.probabilities(case, engine or default_engine(), tta)
-    enhancing, _ = enhancing_voxels(segmenter, case)
-    labels = probabilities_to_labels(probabilities, voxel_volume_ml(case.reference), segmenter.thresholds,
-                                     enhancing=enhancing)
+    t1c = acquired_t1c_zscore(case)  # once, for the model's own labels and the ET rule's table
+    labels, _ = draw_labels(segmenter, case, probabilities, t1c)
     seconds = round(time.perf_counter() - started, 2)
     truth = region_masks(case.label_array(), REGIONS)
     table = {r: [round(dice(probabilities[i] > t, truth[r]), 4) for t in CANDIDATE_THRESHOLDS]
              for i, r in enumerate(REGIONS)}
-    table[ENHANCING] = enhancement_table(probabilities, acquired_t1c_zscore(case), truth["ET"])
+    table[ENHANCING] = enhancement_table(probabilities, t1c, truth["ET"])
     return score_labels(case, labels, seconds), table
 
 
