@@ -16,7 +16,7 @@ def versions(**installed):
 
 
 ALL = dict(torch="2.13.0", scipy="1.14.1", nibabel="5.3.0", monai="1.5.0", scikit_image="0.25.0", matplotlib="3.9.0", captum="0.9.0",
-           tqdm="4.67.0")
+           deepbet="1.0.2", tqdm="4.67.0")
 
 
 class FakeTorchLogic:

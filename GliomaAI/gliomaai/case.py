@@ -7,6 +7,7 @@ import numpy as np
 import SimpleITK as sitk
 
 from . import labels as label_conventions
+from .brain_extraction import brain_of_head, is_head
 from .errors import GliomaAIError
 from .geometry import Grid, align_onto, grids_match, resample_onto
 from .imageio import image_from_array, is_dicom_series_folder, is_image_file, is_marked_synthetic, read_image
@@ -25,7 +26,8 @@ class Case:
     sources: dict = field(default_factory=dict)  # sequence -> where it came from
     synthetic: set = field(default_factory=set)  # sequences that are synthetic, never for reading
     notes: list = field(default_factory=list)  # what was done to the data, in sentences
-    # The brain found from the images, kept with the images it came from (finding it takes half a second).
+    # The brain found from the images, kept with the images it came from and a note on how it was found
+    # (finding it takes a second or two).
     _found_brain: tuple = field(default=(), repr=False, compare=False)
 
     @property
@@ -52,17 +54,28 @@ class Case:
         return None if self.labels is None else sitk.GetArrayFromImage(self.labels)
 
     def brain_mask_array(self) -> np.ndarray:
-        """The brain: the given mask, or else the voxels that differ from the background."""
+        """The brain: the given mask, or else the voxels that differ from the background, or, where those are
+        a whole head (a scan not skull-stripped), the brain extracted from its T1-weighted sequence."""
         if self.brain_mask is not None:
             return sitk.GetArrayViewFromImage(self.brain_mask) > 0
         images = [self.images[s] for s in self.present]
-        if len(self._found_brain) == 2 and len(self._found_brain[0]) == len(images) and \
+        if self._found_brain and len(self._found_brain[0]) == len(images) and \
                 all(a is b for a, b in zip(self._found_brain[0], images)):
             return self._found_brain[1]
-        mask = foreground_mask([self.array(s) for s in self.present])
+        mask, note = foreground_mask([self.array(s) for s in self.present]), ""
+        if is_head(mask, self.reference.GetSpacing()):
+            mask, note = brain_of_head(self.images, self.synthetic)
         mask.flags.writeable = False  # shared by every caller
-        self._found_brain = (images, mask)
+        self._found_brain = (images, mask, note)
         return mask
+
+    @property
+    def brain_note(self) -> str:
+        """How the brain was found, where that is worth telling (a head scan's brain extracted)."""
+        if self.brain_mask is not None:
+            return ""
+        self.brain_mask_array()  # found once, then kept
+        return self._found_brain[2]
 
     def normalized(self, sequence: str) -> np.ndarray:
         """Z-score of the sequence over the brain."""

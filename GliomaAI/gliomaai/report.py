@@ -10,6 +10,7 @@ import numpy as np  # noqa: E402
 import SimpleITK as sitk  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
 
+from .imageio import image_from_array  # noqa: E402
 from .labels import CLASSES  # noqa: E402
 from .sequences import DESCRIPTIONS, SEQUENCES  # noqa: E402
 
@@ -49,6 +50,8 @@ def case_montage(case, path, labels: sitk.Image | None = None, title: str | None
     label_array = _axial(labels) if labels is not None else None
     brain = np.any([a != 0 for a in arrays.values()], axis=0)
     zs = choose_slices(label_array, brain, slices)
+    # A brain extracted from a head scan is outlined, for the reader to check that it holds the tumour.
+    outline = _axial(image_from_array(case.brain_mask_array().astype(np.uint8), case.reference)) if getattr(case, "brain_note", "") else None
     fig, axes = plt.subplots(len(arrays), len(zs), figsize=(2.2 * len(zs), 2.3 * len(arrays)), squeeze=False)
     cmap = label_colormap()
     for row, (name, array) in enumerate(arrays.items()):
@@ -58,6 +61,8 @@ def case_montage(case, path, labels: sitk.Image | None = None, title: str | None
             ax.imshow(array[z], cmap="gray", vmin=low, vmax=high, interpolation="nearest")
             if label_array is not None and draw_labels:
                 ax.imshow(label_array[z], cmap=cmap, vmin=0, vmax=len(CLASSES), interpolation="nearest")
+            if outline is not None and outline[z].any():
+                ax.contour(outline[z], [0.5], colors="cyan", linewidths=0.5)
             ax.set_xticks([])
             ax.set_yticks([])
             if col == 0:

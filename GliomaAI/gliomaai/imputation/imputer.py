@@ -104,7 +104,8 @@ def impute_case(case, sequences=None, model="imputer", engine=None, progress=Non
                             "Load at least one sequence besides those to synthesise.")
     imputer = load_imputer(model) if not hasattr(model, "impute") else model
     engine = engine or default_engine()
-    arrays = imputer.impute(keep_only(case, sources), targets, engine, progress, cancel)
+    present = keep_only(case, sources)
+    arrays = imputer.impute(present, targets, engine, progress, cancel)
     images = {}
     for sequence, array in arrays.items():
         image = image_from_array(array, case.reference)
@@ -113,6 +114,7 @@ def impute_case(case, sequences=None, model="imputer", engine=None, progress=Non
              "for computation (segmentation), not for reading."]
     if case.synthetic & set(sources):
         notes.append(f"Made from synthetic inputs ({', '.join(sorted(case.synthetic & set(sources)))}).")
+    notes += [present.brain_note] if present.brain_note else []
     return ImputationResult(images, sources, imputer.name, imputer.version, engine.device,
                             round(time.perf_counter() - started, 2), notes)
 

@@ -155,7 +155,7 @@ def segment_case(case, model="default", engine=None, tta: bool = False, progress
     notes = [f"Sequences used: {', '.join(case.present)}; missing: {', '.join(case.missing) or 'none'}."]
     if case.synthetic & set(case.present):
         notes.append(f"Synthetic inputs: {', '.join(sorted(case.synthetic & set(case.present)))}.")
-    notes += [rule] if rule else []
+    notes += [note for note in (case.brain_note, rule) if note]
     return SegmentationResult(labels_image, image_from_array(uncertainty, case.reference), volumes_ml(labels, voxel_ml),
                               segmenter.name, segmenter.version, engine.device, tta, case.present,
                               round(time.perf_counter() - started, 2), notes)

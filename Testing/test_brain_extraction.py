@@ -1,0 +1,92 @@
+"""A scan that is not skull-stripped: its brain is found before any model reads it."""
+
+import numpy as np
+import pytest
+import SimpleITK as sitk
+
+from gliomaai.brain_extraction import MAX_BRAIN_ML, without_fat
+from gliomaai.case import Case, load_case
+from gliomaai.errors import GliomaAIError
+from gliomaai.phantom import make_phantom
+
+from helpers import SHARED_DATA, ball, image
+
+NATIVE = SHARED_DATA / "tcga-fg-6692" / "native"
+needs_real_cases = pytest.mark.skipif(not NATIVE.exists(), reason="real cases not present (../shared/data)")
+
+
+@pytest.fixture(scope="module")
+def phantom():
+    return make_phantom((40, 48, 48))
+
+
+def with_noisy_background(array, brain, seed=0):
+    """The phantom as a raw scanner gives it: noise, not zero, around the brain."""
+    noise = np.abs(np.random.default_rng(seed).normal(0, 0.02 * array[brain].mean(), array.shape))
+    return np.where(brain, array, noise).astype(np.float32)
+
+
+def test_a_skull_stripped_scan_keeps_the_brain_it_shows(phantom):
+    brain = phantom.brain_mask_array()
+    case = Case("stripped", {s: image(np.where(brain, phantom.array(s), 0), phantom.reference.GetSpacing())
+                             for s in phantom.present})
+    assert np.array_equal(case.brain_mask_array(), brain) and case.brain_note == ""
+
+
+@pytest.mark.parametrize("sequences, synthetic", [(("t2f",), set()), (("t1n", "t2f"), {"t1n"})])
+def test_a_head_scan_without_an_acquired_t1_asks_for_a_brain_mask(phantom, sequences, synthetic):
+    brain = phantom.brain_mask_array()
+    spacing = phantom.reference.GetSpacing()
+    case = Case("head", {s: image(with_noisy_background(phantom.array(s), brain), spacing) for s in sequences},
+                synthetic=synthetic)
+    assert case.images["t2f"].GetNumberOfPixels() * np.prod(spacing) / 1000 > MAX_BRAIN_ML  # a head's field of view
+    with pytest.raises(GliomaAIError) as error:
+        case.brain_mask_array()
+    assert "not skull-stripped" in str(error.value) and "brain mask" in error.value.hint
+
+
+def test_a_given_brain_mask_is_used_as_it_is_even_for_a_head(phantom):
+    brain = phantom.brain_mask_array()
+    case = Case("head", {"t2f": image(with_noisy_background(phantom.array("t2f"), brain), phantom.reference.GetSpacing())},
+                brain_mask=phantom.brain_mask)
+    assert np.array_equal(case.brain_mask_array(), brain) and case.brain_note == ""
+
+
+def test_what_is_as_bright_as_fat_on_the_t1_leaves_the_brain_with_what_it_cut_off():
+    shape = (30, 60, 60)
+    brain = ball(shape, (15, 30, 30), 14)
+    x = np.indices(shape)[2]
+    fat = brain & (x >= 38) & (x <= 39)  # a layer through the brain's edge, as orbital fat lies in thick slices
+    cap = brain & (x > 39)  # what lies beyond it: a fragment once the fat goes
+    t1n = np.where(brain, 100.0, 0.0) + np.where(fat, 200.0, 0.0)
+    kept = without_fat(brain, t1n)
+    assert np.array_equal(kept, brain & ~fat & ~cap)
+
+
+@needs_real_cases
+def test_the_brain_of_a_raw_head_scan_is_found_on_its_t1():
+    case = load_case(NATIVE, align=True)
+    brain = case.brain_mask_array()
+    voxel_ml = np.prod(case.reference.GetSpacing()) / 1000
+    # The same patient's brain mask made by the BraTS pipeline (another grid, same anatomy).
+    reference = sitk.GetArrayFromImage(sitk.ReadImage(str(SHARED_DATA / "tcga-fg-6692" / "brainmask.nii.gz"))) > 0
+    assert abs(brain.sum() * voxel_ml - reference.sum() / 1000) < 0.15 * reference.sum() / 1000
+    head = case.array("t1n") > 0.1 * np.percentile(case.array("t1n"), 99)
+    assert (brain & head).sum() > 0.95 * brain.sum()  # in the head, not beside it: orientation kept
+    assert "deepbet" in case.brain_note and "t1n" in case.brain_note
+
+
+@needs_real_cases
+def test_a_raw_head_scan_segments_the_tumour_not_the_scalp():
+    from gliomaai.labels import region_masks
+    from gliomaai.segmentation.segmenter import segment_case
+
+    case = load_case(NATIVE, align=True)
+    result = segment_case(case)
+    # Five BraTS algorithms' segmentations of the same patient (registered to SRI24: volumes compare).
+    silver = [sitk.GetArrayFromImage(sitk.ReadImage(str(path))) > 0
+              for path in sorted((SHARED_DATA / "tcga-fg-6692").glob("seg-*-model.nii.gz"))]
+    consensus_ml = (np.mean(silver, axis=0) > 0.5).sum() / 1000
+    wt_ml = region_masks(result.labels_array())["WT"].sum() * np.prod(case.reference.GetSpacing()) / 1000
+    assert 0.5 * consensus_ml < wt_ml < 2 * consensus_ml  # unstripped, the scalp and orbits made it 600 mL
+    assert case.brain_note in result.notes
