@@ -88,3 +88,13 @@ def test_load_case_nodes_from_a_folder(scene, tmp_path):
     for sequence in case.present:
         checks.assert_same_image(back.images[sequence], case.images[sequence], sequence, tolerance=1e-9)
     assert np.array_equal(back.label_array(), case.label_array())
+
+
+def test_the_chosen_volumes_bring_their_case_brain_mask(scene):
+    case = samples.sample_case("anisotropic")
+    nodes = case_nodes.case_to_nodes(scene, case)
+    chosen = case_nodes.case_from_volumes({"t2f": nodes.volumes["t2f"], "t1c": nodes.volumes["t1c"]})
+    assert np.array_equal(chosen.brain_mask_array(), case.brain_mask_array())
+    assert chosen.sources["brain mask"] == f"scene node {nodes.brain_mask.GetName()}"
+    scene.RemoveNode(nodes.brain_mask)
+    assert case_nodes.case_from_volumes({"t2f": nodes.volumes["t2f"]}).brain_mask is None

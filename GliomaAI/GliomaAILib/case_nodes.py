@@ -173,8 +173,27 @@ def case_from_volumes(volumes_by_sequence: dict, case_name: str | None = None):
     case = Case(case_name or case_of_node(chosen[first]) or chosen[first].GetName(), images,
                 synthetic=synthetic_inputs(chosen),
                 sources={s: f"scene node {n.GetName()}" for s, n in chosen.items()})
+    mask_node = _brain_mask_node(chosen[first])
+    mask = node_to_image(mask_node) if mask_node is not None else None
+    if mask is not None and Grid.of(mask).matches(grid):
+        # The case's own brain mask, as the command line uses it (a scan that is not skull-stripped needs one
+        # when it has no T1 to find the brain on).
+        mask.CopyInformation(images[first])
+        case.brain_mask = mask
+        case.sources["brain mask"] = f"scene node {mask_node.GetName()}"
     case.check_grid()
     return case
+
+
+def _brain_mask_node(volume_node):
+    """The brain mask loaded with the case `volume_node` belongs to, if any."""
+    case_name, scene = case_of_node(volume_node), volume_node.GetScene()
+    if not case_name or scene is None:
+        return None
+    try:
+        return find_case_nodes(scene, case_name).brain_mask
+    except GliomaAIError:  # the case's sequences are gone from the scene: no mask of it either
+        return None
 
 
 def synthetic_inputs(nodes: dict) -> set:

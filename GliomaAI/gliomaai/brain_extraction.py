@@ -78,7 +78,8 @@ def brain_of_head(images: dict, synthetic=frozenset()) -> tuple[np.ndarray, str]
     if not acquired:
         raise GliomaAIError("The images are not skull-stripped (what differs from their background is larger than "
                             "any brain), and there is no acquired T1 or T1c to find the brain on.",
-                            "Give a brain mask (--brain-mask, or the brain mask selector), or skull-stripped images.")
+                            ("Give a brain mask (--brain-mask; in Slicer, load it with the case), or skull-stripped "
+                             "images."))
     brain = extract_brain(images[acquired[0]])
     if "t1n" in acquired:
         brain = without_fat(brain, sitk.GetArrayViewFromImage(images["t1n"]))

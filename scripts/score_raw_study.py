@@ -1,0 +1,71 @@
+"""The raw TCGA study (not skull-stripped, 5.5 mm slices, sequences on different grids) segmented as a
+user would load it, scored against the five BraTS algorithms' consensus of the same patient.
+
+The algorithms segmented the study after the BraTS pipeline (SRI24, 1 mm, skull-stripped), so our
+labels are carried there by an affine registration of the T1c (Mattes mutual information inside
+that pipeline's brain mask). Three figures per region: our labels as they are, our labels inside the
+pipeline's brain mask (what the brain extraction let through outside it set aside), and the model
+on the pipeline's own images (a training case: optimistic; the ceiling for this patient).
+
+    python scripts/score_raw_study.py [--data ../shared/data]
+"""
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import SimpleITK as sitk
+
+from gliomaai.case import load_case
+from gliomaai.labels import region_masks, to_canonical
+from gliomaai.metrics import dice
+from gliomaai.segmentation.segmenter import segment_case
+
+REGIONS = ("WT", "TC", "ET")
+
+
+def affine_onto(fixed: sitk.Image, moving: sitk.Image, fixed_mask: sitk.Image) -> sitk.Transform:
+    method = sitk.ImageRegistrationMethod()
+    method.SetMetricAsMattesMutualInformation(32)
+    method.SetMetricFixedMask(fixed_mask)
+    method.SetMetricSamplingStrategy(method.RANDOM)
+    method.SetMetricSamplingPercentage(0.1, seed=1)
+    method.SetOptimizerAsRegularStepGradientDescent(1.0, 1e-4, 300)
+    method.SetOptimizerScalesFromPhysicalShift()
+    method.SetShrinkFactorsPerLevel([4, 2, 1])
+    method.SetSmoothingSigmasPerLevel([2, 1, 0])
+    method.SetInitialTransform(sitk.CenteredTransformInitializer(
+        fixed, moving, sitk.AffineTransform(3), sitk.CenteredTransformInitializerFilter.GEOMETRY), inPlace=False)
+    method.SetInterpolator(sitk.sitkLinear)
+    return method.Execute(sitk.Cast(fixed, sitk.sitkFloat32), sitk.Cast(moving, sitk.sitkFloat32))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    folder = parser.parse_args().data / "tcga-fg-6692"
+
+    raw = load_case(folder / "native", align=True)
+    result = segment_case(raw)
+    print("\n".join(raw.notes + result.notes))
+    pipeline = load_case({"t1n": folder / "t1.nii.gz", "t1c": folder / "t1c.nii.gz", "t2w": folder / "t2.nii.gz",
+                          "t2f": folder / "flair.nii.gz"}, brain_mask=folder / "brainmask.nii.gz")
+    transform = affine_onto(pipeline.images["t1c"], raw.images["t1c"], pipeline.brain_mask)
+    ours = region_masks(sitk.GetArrayFromImage(sitk.Resample(result.labels, pipeline.reference, transform,
+                                                             sitk.sitkNearestNeighbor, 0)))
+    on_pipeline = region_masks(segment_case(pipeline).labels_array())
+    brain = pipeline.brain_mask_array()
+    raters = [region_masks(to_canonical(sitk.GetArrayFromImage(sitk.ReadImage(str(path))), "brats2021", str(path)))
+              for path in sorted(folder.glob("seg-*-model.nii.gz"))]
+    print("region | consensus mL | ours mL (outside the pipeline's brain) | Dice: ours | ours inside the brain | "
+          "on the pipeline's images | each algorithm against the consensus")
+    for region in REGIONS:
+        consensus = np.mean([r[region] for r in raters], axis=0) > 0.5
+        each = ", ".join(f"{dice(r[region], consensus):.2f}" for r in raters)
+        print(f"{region} | {consensus.sum() / 1000:.1f} | {ours[region].sum() / 1000:.1f} "
+              f"({(ours[region] & ~brain).sum() / 1000:.1f}) | {dice(ours[region], consensus):.3f} | "
+              f"{dice(ours[region] & brain, consensus):.3f} | {dice(on_pipeline[region], consensus):.3f} | {each}")
+
+
+if __name__ == "__main__":
+    main()
