@@ -9,6 +9,7 @@ import torch
 
 from gliomaai.cli import main
 from gliomaai.errors import GliomaAIError
+from gliomaai.imageio import image_from_array
 from gliomaai.models.card import load_state_dict, read_card
 from gliomaai.models.registry import load_segmenter
 from gliomaai.phantom import make_phantom
@@ -63,6 +64,18 @@ def test_the_et_rule_draws_et_where_the_acquired_t1c_enhances_inside_the_core(ph
     assert not np.array_equal(result.labels_array(), segment_case(acquired, tuned(
         load_segmenter(model), everywhere, enhancing_zscore=1.0)).labels_array())
     assert any("no acquired T1c" in note for note in result.notes)
+
+
+def test_labels_lie_only_in_the_brain_the_model_read(phantom, model):
+    half = phantom.brain_mask_array().copy()
+    half[:, :, : half.shape[2] // 2] = False
+    case = phantom.with_images({})
+    case.brain_mask = image_from_array(half.astype(np.uint8), phantom.reference)
+    everywhere = (0.0, 0.0, 0.0)  # any probability above 0 is tumour
+    result = segment_case(case, tuned(load_segmenter(model), everywhere, enhancing_zscore=None))
+    wt = region_masks(result.labels_array())["WT"]
+    assert np.array_equal(wt, half)
+    assert not sitk.GetArrayFromImage(result.uncertainty)[~half].any()
 
 
 def test_weights_that_do_not_match_the_card_are_refused(model):

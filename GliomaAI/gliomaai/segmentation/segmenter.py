@@ -94,8 +94,15 @@ class CardSegmenter:
         model = model_input(case, self.card.input.get("spacing_mm", 2.0))
         window = (self.card.input.get("window", DEFAULT_WINDOW),) * 3
         coarse = sigmoid_passes(engine, self.network(engine), model.channels, window, tta, progress, cancel)
-        # Linear resampling commutes with the mean: each pass goes back to the case's grid once.
-        samples = np.stack([to_case_grid(s, model, case.reference) for s in coarse])
+        # Linear resampling commutes with the mean: each pass goes back to the case's grid once. Tumour lies
+        # in the brain the model read: the 2 mm output's spill past its edge (or into a head's scalp) goes.
+        brain = case.brain_mask_array()
+        samples = []
+        for sample in coarse:
+            on_case = to_case_grid(sample, model, case.reference)
+            on_case *= brain  # in place: a full-resolution copy is 100 MB
+            samples.append(on_case)
+        samples = np.stack(samples)
         return samples.mean(axis=0), (samples if tta else None)
 
 
