@@ -75,7 +75,8 @@ def segmenter_markdown(card) -> str:
              f"- Task: {card.task}; output {', '.join(card.output.get('regions', []))} "
              f"({card.output.get('activation')}, thresholds WT/TC/ET "
              f"{'/'.join(str(t) for t in card.output.get('thresholds', [card.output.get('threshold')] * 3))}; "
-             f"{et_rule(card.output)}), composed into NETC / SNFH / ET labels with ET inside TC inside WT, all inside the brain.",
+             f"{et_rule(card.output)}), composed into NETC / SNFH / ET labels with ET inside TC inside WT, "
+             "all inside the brain.",
              f"- Architecture: MONAI {card.architecture['class']} {json.dumps(card.architecture['params'])}.",
              f"- Input: {', '.join(card.input.get('sequences', []))} at {card.input.get('spacing_mm')} mm; "
              f"{card.input.get('normalisation')}.",

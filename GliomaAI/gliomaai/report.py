@@ -51,7 +51,9 @@ def case_montage(case, path, labels: sitk.Image | None = None, title: str | None
     brain = np.any([a != 0 for a in arrays.values()], axis=0)
     zs = choose_slices(label_array, brain, slices)
     # A brain extracted from a head scan is outlined, for the reader to check that it holds the tumour.
-    outline = _axial(image_from_array(case.brain_mask_array().astype(np.uint8), case.reference)) if getattr(case, "brain_note", "") else None
+    outline = None
+    if getattr(case, "brain_note", ""):
+        outline = _axial(image_from_array(case.brain_mask_array().astype(np.uint8), case.reference))
     fig, axes = plt.subplots(len(arrays), len(zs), figsize=(2.2 * len(zs), 2.3 * len(arrays)), squeeze=False)
     cmap = label_colormap()
     for row, (name, array) in enumerate(arrays.items()):
