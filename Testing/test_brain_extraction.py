@@ -90,3 +90,12 @@ def test_a_raw_head_scan_segments_the_tumour_not_the_scalp():
     wt_ml = region_masks(result.labels_array())["WT"].sum() * np.prod(case.reference.GetSpacing()) / 1000
     assert 0.5 * consensus_ml < wt_ml < 2 * consensus_ml  # unstripped, the scalp and orbits made it 600 mL
     assert case.brain_note in result.notes
+
+
+@needs_real_cases
+def test_a_brain_found_larger_than_any_brain_is_refused_not_segmented():
+    """A T1c alone in 6.5 mm slices (TCGA-02-0003): the brain found takes in scalp."""
+    case = load_case(SHARED_DATA / "pyradiomics-brain1")
+    with pytest.raises(GliomaAIError) as error:
+        case.brain_mask_array()
+    assert "larger than any brain" in str(error.value) and "brain mask" in error.value.hint

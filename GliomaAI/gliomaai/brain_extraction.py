@@ -86,5 +86,11 @@ def brain_of_head(images: dict, synthetic=frozenset()) -> tuple[np.ndarray, str]
     if not brain.any():
         raise GliomaAIError(f"No brain was found on the {acquired[0]} of these images.",
                             "Check that it is a brain MRI, or give a brain mask.")
+    found_ml = brain.sum() * np.prod(images[acquired[0]].GetSpacing()) / 1000.0
+    if found_ml > MAX_BRAIN_ML:  # it took in scalp: segmenting in it would mark scalp as tumour
+        raise GliomaAIError(f"The brain found on the {acquired[0]} ({found_ml:.0f} mL) is larger than any brain: "
+                            "finding it failed, as it can on thick slices or with a T1c alone.",
+                            "Give a brain mask (--brain-mask; in Slicer, load it with the case), or "
+                            "skull-stripped images.")
     return brain, (f"The images are not skull-stripped: the brain was found on the {acquired[0]} by deepbet "
                    "(check its outline on the picture; a tumour at the brain's surface can be cut).")
