@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import SimpleITK as sitk
 
-from gliomaai.geometry import Grid, align_onto, isotropic_grid, register_rigid, resample_onto
+from gliomaai.geometry import Grid, align_onto, isotropic_grid, register_images, resample_onto
 from gliomaai.phantom import make_phantom
 
 from helpers import SHARED_DATA
@@ -42,7 +42,7 @@ def test_grid_matching_ignores_header_noise_but_not_real_differences():
 def test_rigid_registration_recovers_a_known_motion_between_contrasts():
     case = make_phantom((48, 64, 64), seed=3)
     moving, truth = moved(case.images["t2f"], angles_deg=(4, -3, 6), shift_mm=(6.0, -4.0, 5.0))
-    found = register_rigid(case.images["t1c"], moving)
+    found = register_images(case.images["t1c"], moving)
     assert worst_point_error_mm(found, truth, case.images["t1c"]) < 2.0  # voxels are 3.75 mm here
 
 
@@ -66,5 +66,5 @@ def test_registration_recovers_a_known_motion_on_a_real_scan():
     t1c = sitk.ReadImage(str(SHARED_DATA / "brats18-cbica-abm-1" / "t1c.nii.gz"), sitk.sitkFloat32)
     t2w = sitk.ReadImage(str(SHARED_DATA / "brats18-cbica-abm-1" / "t2w.nii.gz"), sitk.sitkFloat32)
     moving, truth = moved(t2w, angles_deg=(3, 5, -4), shift_mm=(7.0, 3.0, -5.0))
-    found = register_rigid(t1c, moving)
+    found = register_images(t1c, moving)
     assert worst_point_error_mm(found, truth, t1c) < 1.5

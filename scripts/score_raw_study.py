@@ -17,27 +17,12 @@ import numpy as np
 import SimpleITK as sitk
 
 from gliomaai.case import load_case
+from gliomaai.geometry import register_images
 from gliomaai.labels import region_masks, to_canonical
 from gliomaai.metrics import dice
 from gliomaai.segmentation.segmenter import segment_case
 
 REGIONS = ("WT", "TC", "ET")
-
-
-def affine_onto(fixed: sitk.Image, moving: sitk.Image, fixed_mask: sitk.Image) -> sitk.Transform:
-    method = sitk.ImageRegistrationMethod()
-    method.SetMetricAsMattesMutualInformation(32)
-    method.SetMetricFixedMask(fixed_mask)
-    method.SetMetricSamplingStrategy(method.RANDOM)
-    method.SetMetricSamplingPercentage(0.1, seed=1)
-    method.SetOptimizerAsRegularStepGradientDescent(1.0, 1e-4, 300)
-    method.SetOptimizerScalesFromPhysicalShift()
-    method.SetShrinkFactorsPerLevel([4, 2, 1])
-    method.SetSmoothingSigmasPerLevel([2, 1, 0])
-    method.SetInitialTransform(sitk.CenteredTransformInitializer(
-        fixed, moving, sitk.AffineTransform(3), sitk.CenteredTransformInitializerFilter.GEOMETRY), inPlace=False)
-    method.SetInterpolator(sitk.sitkLinear)
-    return method.Execute(sitk.Cast(fixed, sitk.sitkFloat32), sitk.Cast(moving, sitk.sitkFloat32))
 
 
 def main() -> None:
@@ -50,7 +35,8 @@ def main() -> None:
     print("\n".join(raw.notes + result.notes))
     pipeline = load_case({"t1n": folder / "t1.nii.gz", "t1c": folder / "t1c.nii.gz", "t2w": folder / "t2.nii.gz",
                           "t2f": folder / "flair.nii.gz"}, brain_mask=folder / "brainmask.nii.gz")
-    transform = affine_onto(pipeline.images["t1c"], raw.images["t1c"], pipeline.brain_mask)
+    transform = register_images(pipeline.images["t1c"], raw.images["t1c"], iterations=300, affine=True,
+                                fixed_mask=pipeline.brain_mask)
     ours = region_masks(sitk.GetArrayFromImage(sitk.Resample(result.labels, pipeline.reference, transform,
                                                              sitk.sitkNearestNeighbor, 0)))
     on_pipeline = region_masks(segment_case(pipeline).labels_array())

@@ -43,18 +43,23 @@ def resample_onto(image: sitk.Image, reference: sitk.Image, transform: sitk.Tran
     return sitk.Resample(image, reference, transform or sitk.Transform(), interpolator, 0.0, output_type)
 
 
-def register_rigid(fixed: sitk.Image, moving: sitk.Image, iterations: int = 200) -> sitk.Transform:
-    """Rigid (6 degrees of freedom) transform mapping fixed points to moving points.
+def register_images(fixed: sitk.Image, moving: sitk.Image, iterations: int = 200, affine: bool = False,
+                    fixed_mask: sitk.Image | None = None) -> sitk.Transform:
+    """Rigid (6 degrees of freedom) transform mapping fixed points to moving points; with `affine`,
+    12 (scaling and shear too: another patient's scan, or a template space).
 
-    Mattes mutual information, since sequences differ in contrast; geometric-centre
-    initialisation (headers of one session already roughly agree); three resolution levels.
+    Mattes mutual information, since sequences differ in contrast, over `fixed_mask` when given;
+    geometric-centre initialisation (headers of one session already roughly agree); three
+    resolution levels.
     """
     fixed = sitk.Cast(fixed, sitk.sitkFloat32)
     moving = sitk.Cast(moving, sitk.sitkFloat32)
-    initial = sitk.CenteredTransformInitializer(fixed, moving, sitk.Euler3DTransform(),
-                                                sitk.CenteredTransformInitializerFilter.GEOMETRY)
+    kind = sitk.AffineTransform(3) if affine else sitk.Euler3DTransform()
+    initial = sitk.CenteredTransformInitializer(fixed, moving, kind, sitk.CenteredTransformInitializerFilter.GEOMETRY)
     method = sitk.ImageRegistrationMethod()
     method.SetMetricAsMattesMutualInformation(numberOfHistogramBins=32)
+    if fixed_mask is not None:
+        method.SetMetricFixedMask(fixed_mask)
     method.SetMetricSamplingStrategy(method.RANDOM)
     method.SetMetricSamplingPercentage(0.1, seed=7)
     method.SetInterpolator(sitk.sitkLinear)
@@ -96,7 +101,7 @@ def align_onto(images: dict, reference_name: str, target_grid: sitk.Image | None
             if name != reference_name:
                 report.append(f"{name}: resampled by its header geometry only (no registration).")
         else:
-            transform = register_rigid(reference, image)
+            transform = register_images(reference, image)
             if transform.GetName() == "CompositeTransform":
                 transform = sitk.CompositeTransform(transform).GetNthTransform(0)
             rigid = sitk.Euler3DTransform(transform)
