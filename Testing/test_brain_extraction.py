@@ -52,6 +52,33 @@ def test_a_given_brain_mask_is_used_as_it_is_even_for_a_head(phantom):
     assert np.array_equal(case.brain_mask_array(), brain) and case.brain_note == ""
 
 
+def test_a_head_s_brain_is_found_once_for_the_case_and_its_copies_with_synthetic_sequences(phantom, monkeypatch):
+    """Imputing then segmenting a head scan reads its brain from the acquired images once (deepbet takes seconds)."""
+    import gliomaai.case
+    from gliomaai.imputation.imputer import keep_only
+
+    brain, calls = phantom.brain_mask_array(), []
+
+    def found_on_the_t1(images, synthetic):  # the extraction itself is tested on a real head below
+        calls.append(sorted(images))
+        return brain.copy(), "brain extracted"
+
+    monkeypatch.setattr(gliomaai.case, "brain_of_head", found_on_the_t1)
+    spacing = phantom.reference.GetSpacing()
+    case = Case("head", {s: image(with_noisy_background(phantom.array(s), brain, seed=i), spacing)
+                         for i, s in enumerate(("t1n", "t2w", "t2f"))})
+    sources = keep_only(case, case.present)  # what the imputer reads
+    assert np.array_equal(sources.brain_mask_array(), brain) and sources.brain_note == "brain extracted"
+    with_synthetic = case.with_images({"t1c": image(np.where(brain, 0.5, 0).astype(np.float32), spacing)})
+    with_synthetic.synthetic.add("t1c")
+    assert with_synthetic.brain_mask_array() is sources.brain_mask_array()
+    assert with_synthetic.brain_note == "brain extracted" and len(calls) == 1
+    # A copy whose acquired image was replaced (aligned, say) finds its brain again.
+    realigned = case.with_images({"t1n": image(with_noisy_background(phantom.array("t1n"), brain, seed=9), spacing)})
+    realigned.brain_mask_array()
+    assert len(calls) == 2
+
+
 def test_what_is_as_bright_as_fat_on_the_t1_leaves_the_brain_with_what_it_cut_off():
     shape = (30, 60, 60)
     brain = ball(shape, (15, 30, 30), 14)

@@ -26,9 +26,9 @@ class Case:
     sources: dict = field(default_factory=dict)  # sequence -> where it came from
     synthetic: set = field(default_factory=set)  # sequences that are synthetic, never for reading
     notes: list = field(default_factory=list)  # what was done to the data, in sentences
-    # The brain found from the images, kept with the images it came from and a note on how it was found
-    # (finding it takes a second or two).
-    _found_brain: tuple = field(default=(), repr=False, compare=False)
+    # Brains found from the acquired images (finding one on a head takes a second or two), shared with the
+    # case's copies: {key of the images: (the images, mask, note)}; the images are kept so the key stays theirs.
+    _found_brains: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def present(self) -> tuple:
@@ -55,27 +55,29 @@ class Case:
 
     def brain_mask_array(self) -> np.ndarray:
         """The brain: the given mask, or else the voxels that differ from the background, or, where those are
-        a whole head (a scan not skull-stripped), the brain extracted from its T1-weighted sequence."""
-        if self.brain_mask is not None:
-            return sitk.GetArrayViewFromImage(self.brain_mask) > 0
-        images = [self.images[s] for s in self.present]
-        if self._found_brain and len(self._found_brain[0]) == len(images) and \
-                all(a is b for a, b in zip(self._found_brain[0], images)):
-            return self._found_brain[1]
-        mask, note = foreground_mask([self.array(s) for s in self.present]), ""
-        if is_head(mask, self.reference.GetSpacing()):
-            mask, note = brain_of_head(self.images, self.synthetic)
-        mask.flags.writeable = False  # shared by every caller
-        self._found_brain = (images, mask, note)
-        return mask
+        a whole head (a scan not skull-stripped), the brain extracted from its T1-weighted sequence. Found from
+        the acquired sequences only, so a copy with synthetic ones added finds the same brain without looking."""
+        return self._found_brain()[1]
 
     @property
     def brain_note(self) -> str:
         """How the brain was found, where that is worth telling (a head scan's brain extracted)."""
+        return self._found_brain()[2]
+
+    def _found_brain(self) -> tuple:
         if self.brain_mask is not None:
-            return ""
-        self.brain_mask_array()  # found once, then kept
-        return self._found_brain[2]
+            return (), sitk.GetArrayViewFromImage(self.brain_mask) > 0, ""
+        acquired = [s for s in self.present if s not in self.synthetic] or list(self.present)
+        key = tuple((s, id(self.images[s])) for s in acquired)
+        if key not in self._found_brains:
+            mask, note = foreground_mask([self.array(s) for s in acquired]), ""
+            if is_head(mask, self.reference.GetSpacing()):
+                mask, note = brain_of_head(self.images, self.synthetic)
+            mask.flags.writeable = False  # shared by every caller
+            while len(self._found_brains) >= 2:  # a copy with other images replaced need not keep the old ones
+                self._found_brains.pop(next(iter(self._found_brains)))
+            self._found_brains[key] = ([self.images[s] for s in acquired], mask, note)
+        return self._found_brains[key]
 
     def normalized(self, sequence: str) -> np.ndarray:
         """Z-score of the sequence over the brain."""
@@ -112,7 +114,8 @@ class Case:
     def with_images(self, images: dict) -> "Case":
         """A copy with some images replaced (for example aligned or synthesised ones)."""
         return Case(self.name, {**self.images, **images}, self.brain_mask, self.labels, self.label_convention,
-                    list(self.label_files), dict(self.sources), set(self.synthetic), list(self.notes))
+                    list(self.label_files), dict(self.sources), set(self.synthetic), list(self.notes),
+                    self._found_brains)
 
 
 def scan_folder(folder: Path):
