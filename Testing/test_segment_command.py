@@ -126,6 +126,7 @@ def test_the_command_writes_its_files_and_never_overwrites(tmp_path, capsys, pha
                                                "segmentation.png"}
     summary = json.loads((out / "volumes.json").read_text())
     assert summary["sequences"] == ["t1c", "t2f"] and summary["convention"] == "brats2021"
+    assert sum(f["volume_ml"] for f in summary["foci"]) == pytest.approx(summary["volumes_ml"]["WT"], abs=0.01)
     assert set(np.unique(sitk.GetArrayFromImage(sitk.ReadImage(str(out / "segmentation.nii.gz"))))) <= {0, 1, 2, 4}
     before = (out / "segmentation.nii.gz").read_bytes()
     assert main(["segment", str(case), "--out", str(out), "--model", str(model)]) == 2

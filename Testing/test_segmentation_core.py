@@ -4,12 +4,14 @@ import copy
 
 import numpy as np
 import pytest
+import SimpleITK as sitk
 import torch
 
 from gliomaai.errors import GliomaAIError
 from gliomaai.inference.engine import Cancelled, InferenceEngine, _window_count, choose_device
 from gliomaai.labels import ET, NETC, SNFH, region_masks
 from gliomaai.phantom import make_phantom
+from gliomaai.segmentation.foci import foci_note, tumour_foci
 from gliomaai.segmentation.postprocess import (disagreement_uncertainty, entropy_uncertainty,
                                                probabilities_to_labels, remove_small_components)
 from gliomaai.segmentation.preprocess import model_input, region_targets, to_case_grid
@@ -123,6 +125,26 @@ def test_remove_small_components_keeps_the_large_ones():
     mask[8, 8, 8] = True
     kept = remove_small_components(mask, 2)
     assert kept.sum() == 125 and not kept[8, 8, 8]
+
+
+def test_the_tumours_separate_parts_are_listed_largest_first_with_their_core_and_centre():
+    labels = np.zeros((10, 20, 20), np.uint8)  # z, y, x
+    labels[2:5, 2:5, 2:5] = NETC
+    labels[3, 3, 3] = ET  # a 27-voxel focus with its core
+    labels[6:8, 14:16, 14:16] = SNFH  # an 8-voxel island of edema only, apart from it
+    reference = sitk.Image(20, 20, 10, sitk.sitkUInt8)
+    reference.SetSpacing((1.0, 1.0, 2.0))
+    reference.SetOrigin((10.0, 20.0, 30.0))
+    foci = tumour_foci(labels, reference)
+    voxel_ml = 0.002
+    assert [f["volume_ml"] for f in foci] == pytest.approx([27 * voxel_ml, 8 * voxel_ml])
+    assert foci[0]["core_ml"] == pytest.approx(27 * voxel_ml) and foci[0]["enhancing_ml"] == pytest.approx(voxel_ml)
+    assert foci[1]["core_ml"] == 0 and foci[1]["enhancing_ml"] == 0
+    # Centre of the first at index (x, y, z) = (3, 3, 3): LPS (13, 23, 36) mm, so RAS (-13, -23, 36).
+    assert foci[0]["centre_ras_mm"] == pytest.approx([-13.0, -23.0, 36.0])
+    assert foci[1]["centre_ras_mm"] == pytest.approx([-24.5, -34.5, 43.0])
+    assert "2 separate parts" in foci_note(foci) and foci_note(foci[:1]) == ""
+    assert tumour_foci(np.zeros_like(labels), reference) == []
 
 
 def test_uncertainty_is_highest_where_the_model_is_undecided():

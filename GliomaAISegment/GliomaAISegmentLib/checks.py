@@ -116,6 +116,7 @@ def check_model_run(scene, volumes_by_sequence: dict, model, engine=None, tta: b
     assert list(rows) == list(segmentation_run.VOLUME_ROWS), list(rows)
     for region, value in expected.items():
         assert abs(float(rows[region][0]) - value) < 1e-3 + 1e-6 * value, f"{region}: {rows[region][0]} != {value}"
+    check_foci(nodes, model_labels, reference)
     uncertainty = node_to_image(nodes.uncertainty)
     reference_image = node_to_image(reference)
     assert uncertainty.GetSize() == reference_image.GetSize()
@@ -123,6 +124,29 @@ def check_model_run(scene, volumes_by_sequence: dict, model, engine=None, tta: b
     values = sitk.GetArrayViewFromImage(uncertainty)
     assert values.dtype == np.float32 and values.min() >= 0 and values.max() <= 1, (values.min(), values.max())
     return nodes
+
+
+def check_foci(nodes, model_labels: np.ndarray, reference) -> None:
+    """Several separate parts of the whole tumour: a locked point list, one point per part, the first at
+    the largest part's centre (found here through the reference volume's IJK-to-RAS matrix)."""
+    import vtk
+    from scipy import ndimage
+
+    parts, count = ndimage.label(model_labels > 0, structure=np.ones((3, 3, 3)))
+    if count < 2:
+        assert nodes.foci is None, "a point list for a tumour in one part"
+        return
+    assert nodes.foci.GetNumberOfControlPoints() == count and nodes.foci.GetLocked()
+    assert nodes.segmentation.GetNodeReference(segmentation_run.FOCI_REFERENCE) is nodes.foci
+    largest = int(np.argmax(np.bincount(parts.ravel())[1:])) + 1
+    k, j, i = ndimage.center_of_mass(parts == largest)
+    matrix = vtk.vtkMatrix4x4()
+    reference.GetIJKToRASMatrix(matrix)
+    expected = matrix.MultiplyPoint((i, j, k, 1.0))[:3]
+    position = [0.0, 0.0, 0.0]
+    nodes.foci.GetNthControlPointPosition(0, position)
+    assert np.allclose(position, expected, atol=0.06), f"focus 1 at {position}, its part's centre at {expected}"
+    assert nodes.foci.GetNthControlPointLabel(0).startswith("focus 1: ")
 
 
 def edit_like_the_editor(segmentation_node, reference_node) -> np.ndarray:

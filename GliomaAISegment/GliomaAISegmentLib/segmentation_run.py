@@ -19,7 +19,10 @@ Nodes made per run, all referenced from the segmentation node:
   correction is saved; storing it only at save time would compare against nothing after an
   edit. It is hidden from node selectors and editors, and is never changed;
 - the uncertainty (0 certain .. 1 undecided) as a scalar volume, to show as an overlay;
-- a table of the subregion volumes (mL).
+- a table of the subregion volumes (mL);
+- where the whole tumour is in several separate parts, a locked point list with one point at the
+  centre of each, labelled with its volume: a click on a point in the Markups module's list brings
+  the views to it, so each focus (and each false island) is checked in turn.
 """
 
 from dataclasses import dataclass
@@ -41,10 +44,12 @@ MODEL_ROLE = "model segmentation"  # ROLE_ATTRIBUTE of a segmentation a GliomaAI
 MODEL_LABELS_ROLE = "model labels"
 UNCERTAINTY_ROLE = "uncertainty"
 VOLUMES_ROLE = "volumes"
+FOCI_ROLE = "foci"
 # Node references from the segmentation node.
 MODEL_LABELS_REFERENCE = "GliomaAI.ModelLabels"
 UNCERTAINTY_REFERENCE = "GliomaAI.Uncertainty"
 VOLUMES_REFERENCE = "GliomaAI.Volumes"
+FOCI_REFERENCE = "GliomaAI.Foci"
 INPUT_REFERENCE = "GliomaAI.Input."  # + sequence: the volume the model saw as that sequence
 # Provenance attributes of the segmentation node: attribute -> (key of provenance(), type).
 PROVENANCE = {
@@ -74,6 +79,7 @@ class SegmentationNodes:
     uncertainty: object  # vtkMRMLScalarVolumeNode, 0..1
     volumes: object  # vtkMRMLTableNode, mL per class and region
     reference: object  # the input volume whose grid the nodes are on
+    foci: object = None  # vtkMRMLMarkupsFiducialNode at each separate part's centre; None for one part
 
 
 def _model_sha256(segmenter) -> str:
@@ -140,9 +146,15 @@ class SegmentationRun:
         uncertainty.SetDescription("GliomaAI model uncertainty: 0 certain .. 1 undecided (not a probability of tumour)")
         volumes = volumes_table(scene, result.volumes_ml, f"{name} volumes")
         made.append(volumes)
+        roles = [(segmentation, MODEL_ROLE), (model_labels, MODEL_LABELS_ROLE),
+                 (uncertainty, UNCERTAINTY_ROLE), (volumes, VOLUMES_ROLE)]
+        foci = foci_points(scene, result.foci, f"{name} foci") if len(result.foci) > 1 else None
+        if foci is not None:
+            made.append(foci)
+            roles.append((foci, FOCI_ROLE))
+            segmentation.SetNodeReferenceID(FOCI_REFERENCE, foci.GetID())
         provenance = self.provenance(result)
-        for node, role in ((segmentation, MODEL_ROLE), (model_labels, MODEL_LABELS_ROLE),
-                           (uncertainty, UNCERTAINTY_ROLE), (volumes, VOLUMES_ROLE)):
+        for node, role in roles:
             node.SetAttribute(CASE_ATTRIBUTE, self.case.name)
             node.SetAttribute(ROLE_ATTRIBUTE, role)
             for attribute, (key, _) in PROVENANCE.items():
@@ -157,7 +169,7 @@ class SegmentationRun:
         segmentation.SetNodeReferenceID(VOLUMES_REFERENCE, volumes.GetID())
         for sequence, node in self.input_nodes.items():
             segmentation.SetNodeReferenceID(INPUT_REFERENCE + sequence, node.GetID())
-        return SegmentationNodes(segmentation, model_labels, uncertainty, volumes, self.reference)
+        return SegmentationNodes(segmentation, model_labels, uncertainty, volumes, self.reference, foci)
 
 
 def _remove_with_helpers(scene, node) -> None:
@@ -174,7 +186,7 @@ def _run_name(scene, case_name: str) -> str:
     """'<case> GliomaAI', or '<case> GliomaAI (2)', (3)... : the first whose nodes are all new names."""
     def taken(name):
         return any(scene.GetFirstNodeByName(f"{name} {what}") is not None
-                   for what in ("segmentation", "model labels", "uncertainty", "volumes"))
+                   for what in ("segmentation", "model labels", "uncertainty", "volumes", "foci"))
     base = f"{case_name} GliomaAI"
     counter = 1
     while taken(base if counter == 1 else f"{base} ({counter})"):
@@ -186,6 +198,18 @@ def volumes_table(scene, volumes_ml: dict, name: str):
     """A table node: Region, Volume (mL), Description; rows NETC, SNFH, ET, WT, TC."""
     rows = {r: {"Volume": float(volumes_ml[r]), "Description": VOLUME_DESCRIPTIONS[r]} for r in VOLUME_ROWS}
     return figures_table(scene, name, "Region", rows, (("Volume", "Volume (mL)", "mL"), ("Description", "Description", "")))
+
+
+def foci_points(scene, foci: list, name: str):
+    """A locked point list: one point at the centre of each part (RAS, as gliomaai's foci give it),
+    labelled with its number and volume, largest first."""
+    node = scene.AddNewNodeByClass("vtkMRMLMarkupsFiducialNode", name)
+    node.CreateDefaultDisplayNodes()
+    for number, focus in enumerate(foci, 1):
+        index = node.AddControlPoint(*focus["centre_ras_mm"], f"focus {number}: {focus['volume_ml']:.1f} mL")
+        node.SetNthControlPointDescription(index, f"core {focus['core_ml']:.1f} mL, enhancing {focus['enhancing_ml']:.1f} mL")
+    node.SetLocked(True)  # positions the model found, not for dragging
+    return node
 
 
 def prepare_run(volumes_by_sequence: dict, model="default", device: str = "auto", tta: bool = False,

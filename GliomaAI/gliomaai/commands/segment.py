@@ -47,7 +47,8 @@ def write_segmentation(result, case, out: Path, convention: str) -> dict:
     write_image(result.uncertainty, out / "uncertainty.nii.gz", description=f"{provenance}: uncertainty 0..1")
     summary = {"case": case.name, "volumes_ml": result.volumes_ml, "model": result.model,
                "model_version": result.model_version, "convention": convention, "device": result.device,
-               "tta": result.tta, "sequences": list(result.sequences), "seconds": result.seconds, "notes": result.notes}
+               "tta": result.tta, "sequences": list(result.sequences), "seconds": result.seconds, "notes": result.notes,
+               "foci": result.foci}
     (out / "volumes.json").write_text(to_json(summary) + "\n")
     case_montage(case, out / "segmentation.png", labels=result.labels,
                  title=f"{case.name}: {result.model} {result.model_version}")

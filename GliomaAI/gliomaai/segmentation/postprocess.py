@@ -7,11 +7,16 @@ from ..labels import compose_regions
 from .preprocess import brain_box
 
 
+def connected_parts(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """The mask's 26-connected parts numbered 1..count, and count."""
+    return ndimage.label(mask, structure=np.ones((3, 3, 3)))
+
+
 def remove_small_components(mask: np.ndarray, min_voxels: int) -> np.ndarray:
     """The mask without connected components (26-connected) smaller than `min_voxels`."""
     if min_voxels <= 1 or not mask.any():
         return mask
-    components, count = ndimage.label(mask, structure=np.ones((3, 3, 3)))
+    components, count = connected_parts(mask)
     sizes = np.bincount(components.ravel(), minlength=count + 1)
     keep = sizes >= min_voxels
     keep[0] = False

@@ -13,6 +13,7 @@ from ..inference.engine import default_engine
 from ..labels import CLASSES, region_masks
 from ..models.card import ModelCard, cached_network
 from ..summary import voxel_volume_ml
+from .foci import foci_note, tumour_foci
 from .postprocess import disagreement_uncertainty, entropy_uncertainty, probabilities_to_labels
 from .preprocess import model_input, to_case_grid
 
@@ -34,6 +35,7 @@ class SegmentationResult:
     sequences: tuple  # the sequences the model saw
     seconds: float
     notes: list = field(default_factory=list)
+    foci: list = field(default_factory=list)  # the whole tumour's separate parts, largest first (see foci.py)
 
     def labels_array(self) -> np.ndarray:
         return sitk.GetArrayFromImage(self.labels)
@@ -162,7 +164,8 @@ def segment_case(case, model="default", engine=None, tta: bool = False, progress
     notes = [f"Sequences used: {', '.join(case.present)}; missing: {', '.join(case.missing) or 'none'}."]
     if case.synthetic & set(case.present):
         notes.append(f"Synthetic inputs: {', '.join(sorted(case.synthetic & set(case.present)))}.")
-    notes += [note for note in (case.brain_note, rule) if note]
+    foci = tumour_foci(labels, case.reference)
+    notes += [note for note in (case.brain_note, rule, foci_note(foci)) if note]
     return SegmentationResult(labels_image, image_from_array(uncertainty, case.reference), volumes_ml(labels, voxel_ml),
                               segmenter.name, segmenter.version, engine.device, tta, case.present,
-                              round(time.perf_counter() - started, 2), notes)
+                              round(time.perf_counter() - started, 2), notes, foci)

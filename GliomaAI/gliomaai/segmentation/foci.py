@@ -1,0 +1,38 @@
+"""The whole tumour's separate parts. A surgeon checks each one: a second focus changes the plan, and
+the model's false islands, kept rather than risk dropping a real focus, are among them."""
+
+import numpy as np
+import SimpleITK as sitk
+from scipy import ndimage
+
+from ..labels import region_masks
+from ..summary import voxel_volume_ml
+from .postprocess import connected_parts
+
+
+def tumour_foci(labels: np.ndarray, reference: sitk.Image) -> list[dict]:
+    """Each 26-connected part of the whole tumour in canonical `labels`, largest first: its volume, the
+    core and enhancing tumour in it (mL), and its centre in RAS millimetres (the positions Slicer shows)."""
+    masks = region_masks(labels)
+    parts, count = connected_parts(masks["WT"])
+    if count == 0:
+        return []
+    index = np.arange(1, count + 1)
+    voxel_ml = voxel_volume_ml(reference)
+    sizes = {r: ndimage.sum_labels(masks[r], parts, index) * voxel_ml for r in ("WT", "TC", "ET")}
+    foci = []
+    for i, centre in enumerate(ndimage.center_of_mass(masks["WT"], parts, index)):
+        x, y, z = reference.TransformContinuousIndexToPhysicalPoint([float(c) for c in reversed(centre)])
+        foci.append({"volume_ml": round(float(sizes["WT"][i]), 3), "core_ml": round(float(sizes["TC"][i]), 3),
+                     "enhancing_ml": round(float(sizes["ET"][i]), 3),
+                     "centre_ras_mm": [round(-x, 1), round(-y, 1), round(z, 1)]})  # ITK's LPS to RAS
+    return sorted(foci, key=lambda focus: -focus["volume_ml"])
+
+
+def foci_note(foci: list[dict]) -> str:
+    """What a user should know of the parts: nothing for one, a check for several."""
+    if len(foci) < 2:
+        return ""
+    shown = ", ".join(f"{focus['volume_ml']:.1f}" for focus in foci[:5]) + (", ..." if len(foci) > 5 else "")
+    return (f"The whole tumour is in {len(foci)} separate parts ({shown} mL): check each; a false one goes in a "
+            "click (Segment Editor, Islands).")
