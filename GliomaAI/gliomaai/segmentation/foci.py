@@ -8,21 +8,24 @@ from scipy import ndimage
 from ..labels import region_masks
 from ..summary import voxel_volume_ml
 from .postprocess import connected_parts
+from .preprocess import brain_box
 
 
 def tumour_foci(labels: np.ndarray, reference: sitk.Image) -> list[dict]:
     """Each 26-connected part of the whole tumour in canonical `labels`, largest first: its volume, the
     core and enhancing tumour in it (mL), and its centre in RAS millimetres (the positions Slicer shows)."""
-    masks = region_masks(labels)
-    parts, count = connected_parts(masks["WT"])
-    if count == 0:
+    if not labels.any():
         return []
+    z0, z1, y0, y1, x0, x1 = brain_box(labels > 0, margin=1)  # the tumour's box: a tenth of the volume or less
+    masks = region_masks(labels[z0:z1, y0:y1, x0:x1])
+    parts, count = connected_parts(masks["WT"])
     index = np.arange(1, count + 1)
     voxel_ml = voxel_volume_ml(reference)
     sizes = {r: ndimage.sum_labels(masks[r], parts, index) * voxel_ml for r in ("WT", "TC", "ET")}
     foci = []
     for i, centre in enumerate(ndimage.center_of_mass(masks["WT"], parts, index)):
-        x, y, z = reference.TransformContinuousIndexToPhysicalPoint([float(c) for c in reversed(centre)])
+        at = np.add(centre, (z0, y0, x0))[::-1]  # (x, y, z) on the whole grid
+        x, y, z = reference.TransformContinuousIndexToPhysicalPoint([float(c) for c in at])
         foci.append({"volume_ml": round(float(sizes["WT"][i]), 3), "core_ml": round(float(sizes["TC"][i]), 3),
                      "enhancing_ml": round(float(sizes["ET"][i]), 3),
                      "centre_ras_mm": [round(-x, 1), round(-y, 1), round(z, 1)]})  # ITK's LPS to RAS
