@@ -16,6 +16,7 @@ RUNS/N: the folders fold0..fold3 and segmenter of scripts/train-segmenter.sh aft
 """
 
 import argparse
+import copy
 import dataclasses
 import json
 from pathlib import Path
@@ -34,8 +35,8 @@ SCALES_MM = (1.8, 2.2)
 
 
 def read_at(segmenter, spacing_mm: float):
-    """The segmenter reading cases at another grid spacing (same weights)."""
-    other = load_segmenter(segmenter.card.path)
+    """The segmenter reading cases at another grid spacing (same weights, same cached network)."""
+    other = copy.copy(segmenter)
     other.card = dataclasses.replace(other.card, input={**other.card.input, "spacing_mm": spacing_mm})
     return other
 

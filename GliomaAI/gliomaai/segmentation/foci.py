@@ -16,7 +16,7 @@ def tumour_foci(labels: np.ndarray, reference: sitk.Image) -> list[dict]:
     core and enhancing tumour in it (mL), and its centre in RAS millimetres (the positions Slicer shows)."""
     if not labels.any():
         return []
-    z0, z1, y0, y1, x0, x1 = brain_box(labels > 0, margin=1)  # the tumour's box: a tenth of the volume or less
+    z0, z1, y0, y1, x0, x1 = brain_box(labels > 0, margin=0)  # the tumour's box: its parts are the same there
     masks = region_masks(labels[z0:z1, y0:y1, x0:x1])
     parts, count = connected_parts(masks["WT"])
     index = np.arange(1, count + 1)
