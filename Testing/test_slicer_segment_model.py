@@ -9,7 +9,9 @@ import time
 
 import numpy as np
 import pytest
+import SimpleITK as sitk
 
+from gliomaai.case import Case
 from gliomaai.errors import GliomaAIError
 from gliomaai.inference.engine import Cancelled
 from gliomaai.phantom import make_phantom
@@ -18,6 +20,8 @@ from GliomaAILib.case_nodes import case_to_nodes
 from GliomaAILib.segmentation_nodes import segmentation_to_labels
 from GliomaAILib.worker import BackgroundJob
 from GliomaAISegmentLib import checks, display, segmentation_run
+
+from helpers import SHARED_DATA
 
 
 @pytest.fixture(scope="module")
@@ -170,3 +174,39 @@ def test_a_failure_while_adding_leaves_no_half_result(scene, phantom_nodes, tiny
     with pytest.raises(RuntimeError, match="disk full"):
         run.add_to_scene(scene, result)
     assert scene.GetNumberOfNodes() == count, "a failed run left nodes behind"
+
+
+def test_a_head_scan_s_brain_is_shown_as_an_outline_with_the_run(scene, phantom, tiny_model, engine, monkeypatch):
+    """Images not skull-stripped: the brain found on them (deepbet's, tested on a real head elsewhere) joins the run."""
+    import gliomaai.case
+
+    brain = phantom.brain_mask_array()
+    images = {}
+    for index, sequence in enumerate(phantom.present):  # a raw scan's background is noise, not zero
+        noise = np.abs(np.random.default_rng(index).normal(0, 0.02 * phantom.array(sequence)[brain].mean(), brain.shape))
+        images[sequence] = sitk.GetImageFromArray(np.where(brain, phantom.array(sequence), noise).astype(np.float32))
+        images[sequence].CopyInformation(phantom.reference)
+    head = Case("head", images)
+    monkeypatch.setattr(gliomaai.case, "is_head", lambda mask, spacing: True)
+    monkeypatch.setattr(gliomaai.case, "brain_of_head",
+                        lambda images, synthetic: (brain.copy(), "The images are not skull-stripped: found."))
+    volumes = case_to_nodes(scene, head).volumes
+    nodes = checks.check_model_run(scene, volumes, tiny_model, engine)
+    reference = next(iter(volumes.values()))
+    checks.check_brain(nodes, segmentation_run.provenance(nodes.segmentation)["notes"], reference, expected=brain)
+    assert nodes.brain.GetName() == f"{head.name} GliomaAI brain"
+    assert segmentation_run.model_nodes(nodes.segmentation).brain is nodes.brain
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "tcga-fg-6692" / "native").exists(), reason="real cases not present (../shared/data)")
+def test_a_raw_study_in_the_scene_gets_its_brain_outline(scene, engine):
+    """The raw TCGA study (not skull-stripped, 5.5 mm slices) put into the scene and segmented by the built-in
+    model: the brain deepbet found on the volumes is the one found on the files, and the foci are in it."""
+    from gliomaai.case import load_case
+    from gliomaai.models.registry import find_card
+
+    case = load_case(SHARED_DATA / "tcga-fg-6692" / "native", align=True)
+    volumes = case_to_nodes(scene, case).volumes
+    nodes = checks.check_model_run(scene, volumes, str(find_card("default")), engine)
+    checks.check_brain(nodes, segmentation_run.provenance(nodes.segmentation)["notes"], volumes["t1c"],
+                       expected=case.brain_mask_array())

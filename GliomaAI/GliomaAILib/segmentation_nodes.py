@@ -72,22 +72,38 @@ def labels_to_segmentation(scene, labels, reference_node, convention: str = labe
         if added != tumour_class.name:
             raise RuntimeError("Segments cannot be added: the Segmentations module logic is not set up.")
         segmentation.GetSegment(added).SetTerminology(terminology_entry(tumour_class))
+    _import_labels(scene, canonical, reference_node, segmentation_node, SEGMENT_IDS)
+    segmentation_node.SetAttribute(CONVENTION_ATTRIBUTE, convention)
+    return segmentation_node
+
+
+def mask_to_segmentation(scene, mask: np.ndarray, reference_node, name: str, segment_name: str, color):
+    """A new segmentation node of one segment, `mask` (z, y, x) on `reference_node`'s grid."""
+    segmentation_node = scene.AddNewNodeByClass("vtkMRMLSegmentationNode", name)
+    segmentation_node.SetReferenceImageGeometryParameterFromVolumeNode(reference_node)
+    if segmentation_node.GetSegmentation().AddEmptySegment(segment_name, segment_name, color) != segment_name:
+        scene.RemoveNode(segmentation_node)
+        raise RuntimeError("Segments cannot be added: the Segmentations module logic is not set up.")
+    _import_labels(scene, mask.astype(np.uint8), reference_node, segmentation_node, (segment_name,))
+    return segmentation_node
+
+
+def _import_labels(scene, values: np.ndarray, reference_node, segmentation_node, segment_ids) -> None:
+    """Label value n of `values` into the segment segment_ids[n - 1] (segments that exist already)."""
     labelmap = _temporary_labelmap(scene, reference_node, "GliomaAI labels import")
     try:
-        updateVolumeFromArray(labelmap, canonical.astype(np.uint8, copy=False))
-        segment_ids = vtk.vtkStringArray()
-        for segment_id in SEGMENT_IDS:
-            segment_ids.InsertNextValue(segment_id)
+        updateVolumeFromArray(labelmap, values.astype(np.uint8, copy=False))
+        ids = vtk.vtkStringArray()
+        for segment_id in segment_ids:
+            ids.InsertNextValue(segment_id)
         if not slicer.vtkSlicerSegmentationsModuleLogic.ImportLabelmapToSegmentationNode(
-                labelmap, segmentation_node, segment_ids):
+                labelmap, segmentation_node, ids):
             raise GliomaAIError("The labels could not be imported into a segmentation.",
                                 "Check that the reference volume holds image data.")
     finally:
         scene.RemoveNode(labelmap)
-    segmentation_node.SetAttribute(CONVENTION_ATTRIBUTE, convention)
     if segmentation_node.GetDisplayNode() is None:
         segmentation_node.CreateDefaultDisplayNodes()
-    return segmentation_node
 
 
 def tumour_segment_ids(segmentation_node) -> dict:

@@ -114,5 +114,5 @@ def brain_of_head(images: dict, synthetic=frozenset(), opening_mm: float = OPENI
                             "skull-stripped images.")
     brain = without_thin_parts(brain, images[acquired[0]].GetSpacing()[::-1], opening_mm)
     return brain, (f"The images are not skull-stripped: the brain was found on the {acquired[0]} by deepbet, less "
-                   f"its parts thinner than {2 * opening_mm:.0f} mm (check its outline on the picture; a "
-                   "tumour at the brain's surface can be cut).")
+                   f"its parts thinner than {2 * opening_mm:.0f} mm (outlined in cyan on the picture and in Slicer's "
+                   "views: check that it holds the whole tumour; a tumour at the brain's surface can be cut).")

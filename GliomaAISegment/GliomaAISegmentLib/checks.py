@@ -117,6 +117,7 @@ def check_model_run(scene, volumes_by_sequence: dict, model, engine=None, tta: b
     for region, value in expected.items():
         assert abs(float(rows[region][0]) - value) < 1e-3 + 1e-6 * value, f"{region}: {rows[region][0]} != {value}"
     check_foci(nodes, model_labels, reference)
+    check_brain(nodes, made["notes"], reference)
     uncertainty = node_to_image(nodes.uncertainty)
     reference_image = node_to_image(reference)
     assert uncertainty.GetSize() == reference_image.GetSize()
@@ -147,6 +148,25 @@ def check_foci(nodes, model_labels: np.ndarray, reference) -> None:
     nodes.foci.GetNthControlPointPosition(0, position)
     assert np.allclose(position, expected, atol=0.06), f"focus 1 at {position}, its part's centre at {expected}"
     assert nodes.foci.GetNthControlPointLabel(0).startswith("focus 1: ")
+
+
+def check_brain(nodes, notes: str, reference, expected: np.ndarray | None = None) -> None:
+    """A brain found on a head scan (the notes say so) is in the scene as a cyan outline, referenced from the
+    segmentation; with `expected`, it holds exactly those voxels. Skull-stripped images add no brain node."""
+    from slicer.util import arrayFromSegmentBinaryLabelmap
+
+    if "not skull-stripped" not in notes:
+        assert nodes.brain is None, "a brain outline for skull-stripped images"
+        return
+    assert nodes.brain is not None and nodes.segmentation.GetNodeReference(segmentation_run.BRAIN_REFERENCE) is nodes.brain
+    assert nodes.brain.GetAttribute(ROLE_ATTRIBUTE) == segmentation_run.BRAIN_ROLE
+    display = nodes.brain.GetDisplayNode()
+    assert display.GetVisibility2DOutline() and not display.GetVisibility2DFill() and not display.GetVisibility3D()
+    segment_id = nodes.brain.GetSegmentation().GetSegmentIdBySegmentName(segmentation_run.BRAIN_SEGMENT)
+    found = arrayFromSegmentBinaryLabelmap(nodes.brain, segment_id, reference) > 0
+    assert found.any(), "an empty brain outline"
+    if expected is not None:
+        assert np.array_equal(found, expected), f"{int((found != expected).sum())} brain voxels differ"
 
 
 def edit_like_the_editor(segmentation_node, reference_node) -> np.ndarray:

@@ -22,7 +22,9 @@ Nodes made per run, all referenced from the segmentation node:
 - a table of the subregion volumes (mL);
 - where the whole tumour is in several separate parts, a locked point list with one point at the
   centre of each, labelled with its volume: a click on a point in the Markups module's list brings
-  the views to it, so each focus (and each false island) is checked in turn.
+  the views to it, so each focus (and each false island) is checked in turn;
+- where the images were not skull-stripped (the brain was found on a head scan), the brain the
+  model read, as a segmentation shown as a cyan outline: a tumour outside it was not looked for.
 """
 
 from dataclasses import dataclass
@@ -35,7 +37,7 @@ from gliomaai import labels as label_conventions
 from gliomaai.errors import GliomaAIError
 from gliomaai.sequences import SEQUENCES
 from GliomaAILib.case_nodes import CASE_ATTRIBUTE, ROLE_ATTRIBUTE, case_from_volumes, checked_inputs
-from GliomaAILib.segmentation_nodes import labels_to_segmentation
+from GliomaAILib.segmentation_nodes import labels_to_segmentation, mask_to_segmentation
 from GliomaAILib.tables import figures_table
 from GliomaAILib.volumes import add_volume_node
 from GliomaAILib.worker import BackgroundRun
@@ -45,11 +47,15 @@ MODEL_LABELS_ROLE = "model labels"
 UNCERTAINTY_ROLE = "uncertainty"
 VOLUMES_ROLE = "volumes"
 FOCI_ROLE = "foci"
+BRAIN_ROLE = "brain"
 # Node references from the segmentation node.
 MODEL_LABELS_REFERENCE = "GliomaAI.ModelLabels"
 UNCERTAINTY_REFERENCE = "GliomaAI.Uncertainty"
 VOLUMES_REFERENCE = "GliomaAI.Volumes"
 FOCI_REFERENCE = "GliomaAI.Foci"
+BRAIN_REFERENCE = "GliomaAI.Brain"
+BRAIN_SEGMENT = "Brain the model read"
+BRAIN_COLOR = (0.0, 1.0, 1.0)  # cyan, as on the command line's picture
 INPUT_REFERENCE = "GliomaAI.Input."  # + sequence: the volume the model saw as that sequence
 # Provenance attributes of the segmentation node: attribute -> (key of provenance(), type).
 PROVENANCE = {
@@ -80,6 +86,7 @@ class SegmentationNodes:
     volumes: object  # vtkMRMLTableNode, mL per class and region
     reference: object  # the input volume whose grid the nodes are on
     foci: object = None  # vtkMRMLMarkupsFiducialNode at each separate part's centre; None for one part
+    brain: object = None  # vtkMRMLSegmentationNode of the brain found on a head scan; None for a stripped one
 
 
 def _model_sha256(segmenter) -> str:
@@ -153,6 +160,12 @@ class SegmentationRun:
             made.append(foci)
             roles.append((foci, FOCI_ROLE))
             segmentation.SetNodeReferenceID(FOCI_REFERENCE, foci.GetID())
+        brain = brain_outline(scene, self.case.brain_mask_array(), self.reference, f"{name} brain") \
+            if self.case.brain_note else None  # only a brain found here is worth checking; a given one is the user's
+        if brain is not None:
+            made.append(brain)
+            roles.append((brain, BRAIN_ROLE))
+            segmentation.SetNodeReferenceID(BRAIN_REFERENCE, brain.GetID())
         provenance = self.provenance(result)
         for node, role in roles:
             node.SetAttribute(CASE_ATTRIBUTE, self.case.name)
@@ -169,7 +182,7 @@ class SegmentationRun:
         segmentation.SetNodeReferenceID(VOLUMES_REFERENCE, volumes.GetID())
         for sequence, node in self.input_nodes.items():
             segmentation.SetNodeReferenceID(INPUT_REFERENCE + sequence, node.GetID())
-        return SegmentationNodes(segmentation, model_labels, uncertainty, volumes, self.reference, foci)
+        return SegmentationNodes(segmentation, model_labels, uncertainty, volumes, self.reference, foci, brain)
 
 
 def _remove_with_helpers(scene, node) -> None:
@@ -186,7 +199,7 @@ def _run_name(scene, case_name: str) -> str:
     """'<case> GliomaAI', or '<case> GliomaAI (2)', (3)... : the first whose nodes are all new names."""
     def taken(name):
         return any(scene.GetFirstNodeByName(f"{name} {what}") is not None
-                   for what in ("segmentation", "model labels", "uncertainty", "volumes", "foci"))
+                   for what in ("segmentation", "model labels", "uncertainty", "volumes", "foci", "brain"))
     base = f"{case_name} GliomaAI"
     counter = 1
     while taken(base if counter == 1 else f"{base} ({counter})"):
@@ -209,6 +222,17 @@ def foci_points(scene, foci: list, name: str):
         index = node.AddControlPoint(*focus["centre_ras_mm"], f"focus {number}: {focus['volume_ml']:.1f} mL")
         node.SetNthControlPointDescription(index, f"core {focus['core_ml']:.1f} mL, enhancing {focus['enhancing_ml']:.1f} mL")
     node.SetLocked(True)  # positions the model found, not for dragging
+    return node
+
+
+def brain_outline(scene, brain: np.ndarray, reference, name: str):
+    """The brain the model read as a segmentation drawn as an outline in the slice views (a fill would
+    hide the tumour under it) and not in 3D (it would hide the tumour there)."""
+    node = mask_to_segmentation(scene, brain, reference, name, BRAIN_SEGMENT, BRAIN_COLOR)
+    display = node.GetDisplayNode()
+    display.SetVisibility2DFill(False)
+    display.SetVisibility2DOutline(True)
+    display.SetVisibility3D(False)
     return node
 
 
@@ -275,7 +299,9 @@ def model_nodes(segmentation_node) -> SegmentationNodes:
     return SegmentationNodes(segmentation_node, segmentation_node.GetNodeReference(MODEL_LABELS_REFERENCE),
                              segmentation_node.GetNodeReference(UNCERTAINTY_REFERENCE),
                              segmentation_node.GetNodeReference(VOLUMES_REFERENCE),
-                             reference or next(iter(inputs.values()), None))
+                             reference or next(iter(inputs.values()), None),
+                             segmentation_node.GetNodeReference(FOCI_REFERENCE),
+                             segmentation_node.GetNodeReference(BRAIN_REFERENCE))
 
 
 def input_volumes(segmentation_node) -> dict:
