@@ -143,6 +143,8 @@ def test_the_tumours_separate_parts_are_listed_largest_first_with_their_core_and
     # Centre of the first at index (x, y, z) = (3, 3, 3): LPS (13, 23, 36) mm, so RAS (-13, -23, 36).
     assert foci[0]["centre_ras_mm"] == pytest.approx([-13.0, -23.0, 36.0])
     assert foci[1]["centre_ras_mm"] == pytest.approx([-24.5, -34.5, 43.0])
+    # Nearest voxels (x, y, z) = (4, 4, 4) and (14, 14, 6): 10, 10 and 2 x 2 mm apart.
+    assert foci[0]["distance_mm"] == 0 and foci[1]["distance_mm"] == pytest.approx(np.sqrt(10 ** 2 + 10 ** 2 + 4 ** 2), abs=0.05)
     assert "2 separate parts" in foci_note(foci) and foci_note(foci[:1]) == ""
     assert tumour_foci(np.zeros_like(labels), reference) == []
 

@@ -148,6 +148,7 @@ def check_foci(nodes, model_labels: np.ndarray, reference) -> None:
     nodes.foci.GetNthControlPointPosition(0, position)
     assert np.allclose(position, expected, atol=0.06), f"focus 1 at {position}, its part's centre at {expected}"
     assert nodes.foci.GetNthControlPointLabel(0).startswith("focus 1: ")
+    assert nodes.foci.GetNthControlPointDescription(1).endswith(" mm from focus 1")
 
 
 def check_brain(nodes, notes: str, reference, expected: np.ndarray | None = None) -> None:

@@ -220,7 +220,8 @@ def foci_points(scene, foci: list, name: str):
     node.CreateDefaultDisplayNodes()
     for number, focus in enumerate(foci, 1):
         index = node.AddControlPoint(*focus["centre_ras_mm"], f"focus {number}: {focus['volume_ml']:.1f} mL")
-        node.SetNthControlPointDescription(index, f"core {focus['core_ml']:.1f} mL, enhancing {focus['enhancing_ml']:.1f} mL")
+        node.SetNthControlPointDescription(index, f"core {focus['core_ml']:.1f} mL, enhancing {focus['enhancing_ml']:.1f} mL"
+                                                  + (f", {focus['distance_mm']:.0f} mm from focus 1" if number > 1 else ""))
     node.SetLocked(True)  # positions the model found, not for dragging
     return node
 

@@ -13,7 +13,9 @@ from .preprocess import brain_box
 
 def tumour_foci(labels: np.ndarray, reference: sitk.Image) -> list[dict]:
     """Each 26-connected part of the whole tumour in canonical `labels`, largest first: its volume, the
-    core and enhancing tumour in it (mL), and its centre in RAS millimetres (the positions Slicer shows)."""
+    core and enhancing tumour in it (mL), its centre in RAS millimetres (the positions Slicer shows), and
+    its distance from the largest part (mm between their nearest voxels; 0 for the largest): a satellite
+    beside the main tumour and a focus across the brain are planned differently."""
     if not labels.any():
         return []
     z0, z1, y0, y1, x0, x1 = brain_box(labels > 0, margin=0)  # the tumour's box: its parts are the same there
@@ -22,13 +24,17 @@ def tumour_foci(labels: np.ndarray, reference: sitk.Image) -> list[dict]:
     index = np.arange(1, count + 1)
     voxel_ml = voxel_volume_ml(reference)
     sizes = {r: ndimage.sum_labels(masks[r], parts, index) * voxel_ml for r in ("WT", "TC", "ET")}
+    largest = int(np.argmax(sizes["WT"])) + 1
+    from_largest = ndimage.distance_transform_edt(parts != largest, sampling=reference.GetSpacing()[::-1])
+    distances = ndimage.minimum(from_largest, parts, index)
     foci = []
     for i, centre in enumerate(ndimage.center_of_mass(masks["WT"], parts, index)):
         at = np.add(centre, (z0, y0, x0))[::-1]  # (x, y, z) on the whole grid
         x, y, z = reference.TransformContinuousIndexToPhysicalPoint([float(c) for c in at])
         foci.append({"volume_ml": round(float(sizes["WT"][i]), 3), "core_ml": round(float(sizes["TC"][i]), 3),
                      "enhancing_ml": round(float(sizes["ET"][i]), 3),
-                     "centre_ras_mm": [round(-x, 1), round(-y, 1), round(z, 1)]})  # ITK's LPS to RAS
+                     "centre_ras_mm": [round(-x, 1), round(-y, 1), round(z, 1)],  # ITK's LPS to RAS
+                     "distance_mm": round(float(distances[i]), 1)})
     return sorted(foci, key=lambda focus: -focus["volume_ml"])
 
 
