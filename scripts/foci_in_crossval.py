@@ -40,7 +40,7 @@ def main() -> None:
             parts, _ = connected_parts(labels > 0)
             sizes = np.bincount(parts.ravel())[1:]
             truth = region_masks(case.label_array())["WT"]
-            # tumour_foci lists the parts largest first, as a stable sort of their sizes does.
+            # tumour_foci lists the parts as a stable sort of their sizes, largest first, does.
             for focus, part in zip(tumour_foci(labels, case.reference), np.argsort(-sizes, kind="stable") + 1):
                 rows.append({"case": name, "volume_ml": focus["volume_ml"], "distance_mm": focus["distance_mm"],
                              "tumour": bool(truth[parts == part].any())})

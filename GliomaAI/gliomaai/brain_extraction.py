@@ -16,6 +16,7 @@ import SimpleITK as sitk
 from scipy import ndimage
 
 from .errors import GliomaAIError
+from .segmentation.preprocess import brain_box
 
 # Larger than any intracranial volume: a "brain" found as what differs from the background that is
 # larger than this is a head, or the whole field of view.
@@ -78,10 +79,18 @@ def without_thin_parts(brain: np.ndarray, spacing_zyx, radius_mm: float = OPENIN
     """The brain less what a ball of `radius_mm` inside its main part cannot reach (a morphological
     opening in mm, keeping the largest part of the eroded brain): on thick slices deepbet's brain takes in
     the orbits, joined to it through thin parts, and the models read what is in them as tumour."""
-    core = largest_part(ndimage.distance_transform_edt(brain, sampling=spacing_zyx) > radius_mm)
+    if not brain.any():
+        return brain
+    # In the brain's box with a voxel of background around it, the distances are those of the whole grid
+    # (a head's field of view is several times larger: 4.8 s against 0.8 s at 1 mm).
+    z0, z1, y0, y1, x0, x1 = brain_box(brain, margin=1)
+    inside = brain[z0:z1, y0:y1, x0:x1]
+    core = largest_part(ndimage.distance_transform_edt(inside, sampling=spacing_zyx) > radius_mm)
     if not core.any():  # thinner than the ball everywhere: nothing to tell the brain from its appendages
         return brain
-    return brain & (ndimage.distance_transform_edt(~core, sampling=spacing_zyx) <= radius_mm)
+    kept = np.zeros_like(brain)
+    kept[z0:z1, y0:y1, x0:x1] = inside & (ndimage.distance_transform_edt(~core, sampling=spacing_zyx) <= radius_mm)
+    return kept
 
 
 def largest_part(mask: np.ndarray) -> np.ndarray:

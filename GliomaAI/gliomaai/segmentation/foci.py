@@ -24,18 +24,19 @@ def tumour_foci(labels: np.ndarray, reference: sitk.Image) -> list[dict]:
     index = np.arange(1, count + 1)
     voxel_ml = voxel_volume_ml(reference)
     sizes = {r: ndimage.sum_labels(masks[r], parts, index) * voxel_ml for r in ("WT", "TC", "ET")}
-    largest = int(np.argmax(sizes["WT"])) + 1
+    largest = int(np.argmax(sizes["WT"])) + 1  # the first of the largest, as the list puts it first
     from_largest = ndimage.distance_transform_edt(parts != largest, sampling=reference.GetSpacing()[::-1])
     distances = ndimage.minimum(from_largest, parts, index)
+    centres = ndimage.center_of_mass(masks["WT"], parts, index)
     foci = []
-    for i, centre in enumerate(ndimage.center_of_mass(masks["WT"], parts, index)):
-        at = np.add(centre, (z0, y0, x0))[::-1]  # (x, y, z) on the whole grid
+    for i in np.argsort(-sizes["WT"], kind="stable"):  # largest first; equal ones in the order of their labels
+        at = np.add(centres[i], (z0, y0, x0))[::-1]  # (x, y, z) on the whole grid
         x, y, z = reference.TransformContinuousIndexToPhysicalPoint([float(c) for c in at])
         foci.append({"volume_ml": round(float(sizes["WT"][i]), 3), "core_ml": round(float(sizes["TC"][i]), 3),
                      "enhancing_ml": round(float(sizes["ET"][i]), 3),
                      "centre_ras_mm": [round(-x, 1), round(-y, 1), round(z, 1)],  # ITK's LPS to RAS
                      "distance_mm": round(float(distances[i]), 1)})
-    return sorted(foci, key=lambda focus: -focus["volume_ml"])
+    return foci
 
 
 def foci_note(foci: list[dict]) -> str:
