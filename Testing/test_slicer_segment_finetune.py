@@ -102,3 +102,23 @@ def test_finetune_refuses_empty_folders_and_stops_when_cancelled(tmp_path, corre
         finetune(FinetuneConfig(corrections=str(folder), model=str(base), out=str(tmp_path / "c"), steps=5, batch=1,
                                 patch=(32, 32, 32), fit=False), cancel=lambda: True)
     assert not (tmp_path / "c").exists(), "a cancelled fine-tuning left files behind"
+
+
+def test_finetune_scores_both_versions_on_held_out_corrections(tmp_path, corrections_folder, capsys):
+    folder, base = corrections_folder
+    records = sorted(folder.iterdir(), key=lambda p: (json.loads((p / "record.json").read_text())["saved"], p.name))
+    out = tmp_path / "held"
+    assert main(["finetune", str(folder), "--model", str(base), "--out", str(out), "--steps", "2", "--patch", "32",
+                 "--batch", "1", "--no-fit", "--hold-out", "1"]) == 0
+    card = read_card(out / "model.json")
+    assert card.training["held_out"] == [records[-1].name], "the newest record is the one set aside"
+    assert [c["record"] for c in card.training["corrections"]] == [records[0].name]
+    scores = card.scores["held_out_corrections"]
+    assert scores["records"] == [records[-1].name]
+    # 'Before' re-segments the stored images with the base model: the Dice the record saved at the time.
+    saved = json.loads((records[-1] / "record.json").read_text())["comparison"]
+    for region in ("WT", "TC", "ET"):
+        assert scores["before"]["cases"][0][region]["dice"] == pytest.approx(saved[region]["dice"], abs=1e-4)
+    assert card.notes[-1] in capsys.readouterr().out and "held-out correction(s)" in card.notes[-1]
+    with pytest.raises(GliomaAIError, match="at least one must be learnt from"):
+        finetune(FinetuneConfig(corrections=str(folder), model=str(base), out=str(tmp_path / "o"), hold_out=2))

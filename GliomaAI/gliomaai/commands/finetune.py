@@ -2,6 +2,7 @@
 
 from tqdm import tqdm
 
+from ..models.card import read_card
 from ..training.finetune import FinetuneConfig, finetune
 
 
@@ -17,6 +18,8 @@ def add_parser(subparsers):
     parser.add_argument("--patch", type=int, default=64, help="cubic patch edge in coarse voxels (default 64)")
     parser.add_argument("--learning-rate", type=float, default=2e-4, help="AdamW learning rate (default 2e-4)")
     parser.add_argument("--seed", type=int, default=0, help="random seed of the sampling (default 0)")
+    parser.add_argument("--hold-out", type=int, default=0, metavar="N",
+                        help="set the N newest corrections aside and score the base and the new version on them")
     parser.add_argument("--no-fit", action="store_true", help="skip the Dice on the corrections before and after")
     parser.set_defaults(run=run)
 
@@ -24,13 +27,18 @@ def add_parser(subparsers):
 def run(args) -> int:
     config = FinetuneConfig(corrections=args.corrections, model=args.model, out=args.out, steps=args.steps,
                             batch=args.batch, patch=(args.patch,) * 3, learning_rate=args.learning_rate,
-                            seed=args.seed, fit=not args.no_fit)
+                            seed=args.seed, fit=not args.no_fit, hold_out=args.hold_out)
     with tqdm(total=args.steps, desc="finetune", unit="step") as bar:
         def progress(fraction, message):
             bar.n = round(fraction * args.steps)
             bar.set_postfix_str(message.rsplit(", ", 1)[-1])
             bar.refresh()
 
-        card = finetune(config, progress=progress)
-    print(f"Wrote {card} and its weights")
+        path = finetune(config, progress=progress)
+    print(f"Wrote {path} and its weights")
+    card = read_card(path)
+    if "held_out_corrections" in card.scores:
+        print(card.notes[-1])
+    else:
+        print("Not checked on corrections it did not learn from: --hold-out N sets the newest N aside to check it.")
     return 0

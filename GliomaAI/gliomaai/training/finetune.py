@@ -21,6 +21,7 @@ from ..errors import GliomaAIError
 from ..models.card import ModelCard, load_state_dict, sha256_of
 from ..models.network import build_network
 from ..segmentation.preprocess import model_input, region_targets
+from .crossval import REGIONS, score_labels, summarise
 from .data import TrainingCase
 
 
@@ -35,6 +36,7 @@ class FinetuneConfig:
     learning_rate: float = 2e-4
     seed: int = 0
     fit: bool = True  # Dice on the corrections before and after (how well it learnt them; not a score)
+    hold_out: int = 0  # the newest records set aside, to score the base and the new version on
 
 
 def next_version(version: str) -> str:
@@ -77,6 +79,40 @@ def training_cases(records, spacing_mm: float) -> list:
     return cases
 
 
+def held_out_split(records: list, count: int) -> tuple[list, list]:
+    """(the records to learn from, the `count` newest set aside to score the base and the new version on)."""
+    if not 0 <= count < len(records):
+        raise GliomaAIError(f"Cannot hold out {count} of {len(records)} correction(s).",
+                            f"Hold out between 0 and {len(records) - 1}: at least one must be learnt from.")
+    newest = sorted(records, key=lambda c: (c.record.get("saved", ""), c.path.name))[len(records) - count:]
+    return [c for c in records if c.path not in {n.path for n in newest}], newest
+
+
+def held_out_scores(base: ModelCard, new: ModelCard, records: list) -> dict:
+    """Both versions segmenting the held-out records' images as `gliomaai segment` does, scored against
+    the corrected labels: whether the new version does better on corrections it did not learn from."""
+    from ..segmentation.segmenter import CardSegmenter, segment_case
+
+    scores = {"records": [c.path.name for c in records]}
+    for moment, card in (("before", base), ("after", new)):
+        rows = []
+        for correction in records:
+            case = correction_case(correction)
+            result = segment_case(case, CardSegmenter(card))
+            rows.append(score_labels(case, result.labels_array(), round(result.seconds, 2)))
+        scores[moment] = {"summary": summarise(rows), "cases": rows}
+    return scores
+
+
+def held_out_note(scores: dict) -> str:
+    """A sentence: the mean Dice per region on the held-out corrections, base and new version."""
+    def dice(moment):
+        return " / ".join(f"{scores[moment]['summary'][r]['dice']['mean']:.3f}" for r in REGIONS)
+
+    return (f"On {len(scores['records'])} held-out correction(s) it did not learn from, Dice WT / TC / ET against "
+            f"the corrected labels: {dice('before')} with the base model, {dice('after')} with this version.")
+
+
 def _fit(network, cases, patch) -> dict:
     from .train import coarse_dice
 
@@ -105,7 +141,7 @@ def finetune(config: FinetuneConfig, progress=None, cancel=None) -> Path:
     if not paths:
         raise GliomaAIError(f"{config.corrections}: no correction record (no subfolder with record.json).",
                             "Save corrections with the GliomaAISegment module first.")
-    records = [read_correction(p) for p in paths]
+    records, held_out = held_out_split([read_correction(p) for p in paths], config.hold_out)
     patch = tuple(int(p) for p in config.patch)
     cases = training_cases(records, float(base.input.get("spacing_mm", 2.0)))
 
@@ -151,6 +187,7 @@ def finetune(config: FinetuneConfig, progress=None, cancel=None) -> Path:
                              "model_version": c.record.get("model", {}).get("model_version"),
                              "corrected_sha256": c.record["sha256"][c.record["files"]["corrected"]],
                              "changed_voxels": c.record["comparison"]["changed_voxels"]} for c in records],
+            "held_out": [c.path.name for c in held_out],
             "corrections_folder": str(Path(config.corrections).resolve()),
             "steps": config.steps, "cpu_seconds": round(seconds, 1), "loss_first": losses[0], "loss_last": losses[-1],
             "fit_on_corrections": {"before": fit_before, "after": fit_after,
@@ -162,4 +199,11 @@ def finetune(config: FinetuneConfig, progress=None, cancel=None) -> Path:
         notes=list(base.notes) + [f"Fine-tuned from {base.name} {base.version} on {len(records)} correction(s). "
                                   "The base model's scores do not apply to this version; evaluate it again."],
     )
-    return card.save(out / "model.json")
+    card.save(out / "model.json")
+    if held_out:
+        if progress is not None:
+            progress(1.0, f"scoring both versions on {len(held_out)} held-out correction(s)")
+        card.scores = {"held_out_corrections": held_out_scores(base, card, held_out)}
+        card.notes.append(held_out_note(card.scores["held_out_corrections"]))
+        card.save(card.path)
+    return Path(card.path)
