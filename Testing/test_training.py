@@ -183,3 +183,30 @@ def test_the_et_rule_is_chosen_at_the_chosen_tc_threshold_only_where_it_beats_th
     assert best_choice([table])[ENHANCING] == CANDIDATE_ENHANCING_ZSCORES[2]
     assert best_choice([{**table, "ET": [0.9] * 9}])[ENHANCING] is None  # the channel scores better
     assert best_choice([{**table, ENHANCING: None}])[ENHANCING] is None  # no case with a T1c
+
+
+def test_finetuning_replays_the_cases_the_model_was_trained_on(data_folder, tmp_path):
+    from gliomaai.corrections import save_correction
+    from gliomaai.errors import GliomaAIError
+    from gliomaai.training.finetune import FinetuneConfig, finetune
+
+    torch.set_num_threads(1)
+    base = train(TrainConfig(data=str(data_folder), out=str(tmp_path / "base"), steps=2, batch=1, patch=(16, 16, 16),
+                             silver=False, spacing_mm=4.0, architecture=SMALL, warmup=1), progress=False)
+    case = make_phantom((32, 40, 40), seed=5)
+    save_correction(tmp_path / "corrections", "phantom-5", case.labels, sitk.Image(case.labels) * 0,
+                    images={s: case.images[s] for s in case.present})
+    common = dict(corrections=str(tmp_path / "corrections"), model=str(base), steps=2, batch=1, patch=(16, 16, 16),
+                  fit=False)
+    alone = read_card(finetune(FinetuneConfig(out=str(tmp_path / "alone"), **common)))
+    replayed = read_card(finetune(FinetuneConfig(out=str(tmp_path / "replay"), replay=str(data_folder), **common)))
+    assert alone.training["replayed"] == []
+    assert replayed.training["replayed"] == read_card(base).training["cases"] == ["brats18-phantom-0", "brats18-phantom-1"]
+    a, b = (torch.load(c.weights_path, weights_only=True) for c in (alone, replayed))
+    assert any(not torch.equal(a[k], b[k]) for k in a), "the replayed cases changed nothing"
+    # A fine-tuned version replays what its base was trained on.
+    again = read_card(finetune(FinetuneConfig(**{**common, "model": replayed.path}, out=str(tmp_path / "again"),
+                                              replay=str(data_folder))))
+    assert again.training["replayed"] == replayed.training["replayed"]
+    with pytest.raises(GliomaAIError, match="no manifest.json"):
+        finetune(FinetuneConfig(out=str(tmp_path / "x"), replay=str(tmp_path), **common))

@@ -20,6 +20,9 @@ def add_parser(subparsers):
     parser.add_argument("--seed", type=int, default=0, help="random seed of the sampling (default 0)")
     parser.add_argument("--hold-out", type=int, default=0, metavar="N",
                         help="set the N newest corrections aside and score the base and the new version on them")
+    parser.add_argument("--replay", metavar="DATA",
+                        help="data folder (with manifest.json) holding the cases the model was trained on: learnt "
+                             "alongside the corrections, so the model keeps what it knew")
     parser.add_argument("--no-fit", action="store_true", help="skip the Dice on the corrections before and after")
     parser.set_defaults(run=run)
 
@@ -27,7 +30,7 @@ def add_parser(subparsers):
 def run(args) -> int:
     config = FinetuneConfig(corrections=args.corrections, model=args.model, out=args.out, steps=args.steps,
                             batch=args.batch, patch=(args.patch,) * 3, learning_rate=args.learning_rate,
-                            seed=args.seed, fit=not args.no_fit, hold_out=args.hold_out)
+                            seed=args.seed, fit=not args.no_fit, hold_out=args.hold_out, replay=args.replay)
     with tqdm(total=args.steps, desc="finetune", unit="step") as bar:
         def progress(fraction, message):
             bar.n = round(fraction * args.steps)

@@ -22,7 +22,7 @@ from ..models.card import ModelCard, load_state_dict, sha256_of
 from ..models.network import build_network
 from ..segmentation.preprocess import model_input, region_targets
 from .crossval import REGIONS, score_labels, summarise
-from .data import TrainingCase
+from .data import TrainingCase, prepare
 
 
 @dataclass
@@ -37,6 +37,8 @@ class FinetuneConfig:
     seed: int = 0
     fit: bool = True  # Dice on the corrections before and after (how well it learnt them; not a score)
     hold_out: int = 0  # the newest records set aside, to score the base and the new version on
+    synthetic_tumours: bool = False  # synthetic tumours inserted into the corrections' brains, as in training
+    replay: str | None = None  # a data folder (manifest.json) with the base model's training cases, learnt alongside
 
 
 def next_version(version: str) -> str:
@@ -77,6 +79,30 @@ def training_cases(records, spacing_mm: float) -> list:
         cases.append(TrainingCase(correction.path.name, model.channels, region_targets(case, model),
                                   np.any(model.channels != 0, axis=0), "correction"))
     return cases
+
+
+def trained_on(card: ModelCard) -> list:
+    """The cases a model was trained on: its own list, or, for a fine-tuned version, its base's."""
+    training = card.training
+    while "cases" not in training and "base_training" in training:
+        training = training["base_training"]
+    return list(training.get("cases", []))
+
+
+def replay_cases(data, base: ModelCard, spacing_mm: float) -> list:
+    """The base model's training cases found in `data`, prepared as training prepares them."""
+    import json
+
+    data = Path(data)
+    if not (data / "manifest.json").is_file():
+        raise GliomaAIError(f"{data}: no manifest.json, so not a folder of training cases.",
+                            "Give the data folder the model was trained from (--replay), or leave --replay out.")
+    listed = json.loads((data / "manifest.json").read_text())["cases"]
+    names = [n for n in trained_on(base) if n in listed and (data / n).is_dir()]
+    if not names:
+        raise GliomaAIError(f"{data}: none of the cases {base.name} {base.version} was trained on.",
+                            "Give the data folder the model was trained from, or leave --replay out.")
+    return [prepare(data, n, spacing_mm) for n in names]
 
 
 def held_out_split(records: list, count: int) -> tuple[list, list]:
@@ -143,7 +169,11 @@ def finetune(config: FinetuneConfig, progress=None, cancel=None) -> Path:
                             "Save corrections with the GliomaAISegment module first.")
     records, held_out = held_out_split([read_correction(p) for p in paths], config.hold_out)
     patch = tuple(int(p) for p in config.patch)
-    cases = training_cases(records, float(base.input.get("spacing_mm", 2.0)))
+    spacing_mm = float(base.input.get("spacing_mm", 2.0))
+    cases = training_cases(records, spacing_mm)
+    replayed = replay_cases(config.replay, base, spacing_mm) if config.replay else []
+    # The corrections repeated so that about half the samples are theirs, however many cases are replayed.
+    pool = cases * max(1, round(len(replayed) / len(cases))) + replayed
 
     torch.manual_seed(config.seed)
     network = build_network(base.architecture)
@@ -159,8 +189,8 @@ def finetune(config: FinetuneConfig, progress=None, cancel=None) -> Path:
         if cancel is not None and cancel():
             raise Cancelled("fine-tuning cancelled")
         started = time.perf_counter()
-        loss = optimisation_step(network, optimizer, loss_function, cases, rng, config.batch, patch,
-                                 synthetic_tumours=False)
+        loss = optimisation_step(network, optimizer, loss_function, pool, rng, config.batch, patch,
+                                 synthetic_tumours=config.synthetic_tumours)
         seconds += time.perf_counter() - started
         losses.append(round(loss, 5))
         log.append({"step": step, "loss": losses[-1], "seconds": round(seconds, 2)})
@@ -188,6 +218,7 @@ def finetune(config: FinetuneConfig, progress=None, cancel=None) -> Path:
                              "corrected_sha256": c.record["sha256"][c.record["files"]["corrected"]],
                              "changed_voxels": c.record["comparison"]["changed_voxels"]} for c in records],
             "held_out": [c.path.name for c in held_out],
+            "replayed": [c.name for c in replayed],
             "corrections_folder": str(Path(config.corrections).resolve()),
             "steps": config.steps, "cpu_seconds": round(seconds, 1), "loss_first": losses[0], "loss_last": losses[-1],
             "fit_on_corrections": {"before": fit_before, "after": fit_after,
