@@ -86,7 +86,9 @@ def test_finetune_command(tmp_path, corrections_folder, capsys):
     out = tmp_path / "cli"
     assert main(["finetune", str(folder), "--model", str(base), "--out", str(out), "--steps", "2", "--patch", "32",
                  "--batch", "1", "--no-fit"]) == 0
-    assert f"Wrote {out / 'model.json'}" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert f"Wrote {out / 'model.json'}" in printed and "Learnt from the corrections alone" in printed
+    assert "--hold-out N" in printed, "a version not checked on held-out corrections says how to check it"
     card = json.loads((out / "model.json").read_text())
     assert card["version"] == "1.0+ft1" and card["training"]["config"]["patch"] == [32, 32, 32]
     assert main(["finetune", str(tmp_path / "empty-nothing"), "--model", str(base), "--out", str(tmp_path / "x")]) == 2

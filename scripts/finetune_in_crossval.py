@@ -14,7 +14,7 @@ inserted into the corrections' brains, as in training; the fold's own training c
 the corrections (`gliomaai finetune --replay DATA`).
 
     python scripts/finetune_in_crossval.py --runs RUNS/6000 [--steps 200] [--data ../shared/data]
-        [--learning-rate 2e-4] [--synthetic-tumours] [--replay] [--out docs/models/segmenter/finetune-crossval.json] [--work DIR]
+        [--learning-rate 2e-4] [--synthetic-tumours] [--replay] [--cosine] [--out docs/models/segmenter/finetune-crossval.json] [--work DIR]
 
 RUNS/N: the folders fold0..fold3 of scripts/train-segmenter.sh after N steps. The fine-tuned models
 stay in --work (a temporary folder by default); each finished half is written to --out at once and
@@ -63,7 +63,7 @@ def half(fold: Path, corrected: list, untouched: list, args, rules, engine) -> d
         finetune(FinetuneConfig(corrections=str(work / "corrections"), model=str(fold / "model.json"),
                                 out=str(work / "model"), steps=args.steps, learning_rate=args.learning_rate,
                                 synthetic_tumours=args.synthetic_tumours,
-                                replay=str(args.data) if args.replay else None, fit=False))
+                                replay=str(args.data) if args.replay else None, cosine=args.cosine, fit=False))
     after = {name: labelled(card, case, rules, engine) for name, case in cases.items()}
     scored = {"fold": fold.name, "corrected": corrected, "untouched": untouched, "setting": setting(args),
               "finetune_seconds": read_card(card).training["cpu_seconds"]}
@@ -90,6 +90,7 @@ def main() -> None:
     parser.add_argument("--learning-rate", type=float, default=FinetuneConfig.learning_rate)
     parser.add_argument("--synthetic-tumours", action="store_true", help="as in training")
     parser.add_argument("--replay", action="store_true", help="the fold's own training cases learnt alongside")
+    parser.add_argument("--cosine", action="store_true", help="the learning rate down a cosine")
     parser.add_argument("--out", type=Path, default=Path("docs/models/segmenter/finetune-crossval.json"))
     parser.add_argument("--work", type=Path, default=Path(tempfile.mkdtemp(prefix="gliomaai-finetune-")))
     args = parser.parse_args()
@@ -101,15 +102,19 @@ def main() -> None:
             if any(h["fold"] == fold and h["corrected"] == corrected and h["setting"] == setting(args) for h in done):
                 continue
             done.append(half(args.runs / fold, corrected, untouched, args, rules, engine))
-            args.out.write_text(json.dumps({"halves": done, "summary": summary(done)}, indent=1) + "\n")
+            args.out.write_text(json.dumps({"halves": done, "summary": summary(done), "changes": changes(done)},
+                                           indent=1) + "\n")
             print(fold, "corrected", corrected, "untouched", untouched, flush=True)
     for title, table in summary(done).items():
         print("\n" + markdown_table(table, title))
+    for title, change in changes(done).items():
+        print(title, json.dumps(change))
 
 
 def setting(args) -> str:
     return (f"{args.steps} steps, learning rate {args.learning_rate:g}"
-            + (", synthetic tumours" if args.synthetic_tumours else "") + (", replay" if args.replay else ""))
+            + (", synthetic tumours" if args.synthetic_tumours else "") + (", replay" if args.replay else "")
+            + (", cosine" if args.cosine else ""))
 
 
 def summary(halves: list) -> dict:
@@ -122,6 +127,21 @@ def summary(halves: list) -> dict:
                 scores = [s for h in rows for s in h[group + "_scores"][moment]]
                 tables[f"{name}: {group} cases, {moment}"] = summarise(scores)
     return tables
+
+
+def changes(halves: list) -> dict:
+    """Per setting and group, each region's Dice after minus before: mean, and cases down or up by over 0.02."""
+    out = {}
+    for name in sorted({h["setting"] for h in halves}):
+        for group in ("untouched", "corrected"):
+            pairs = [(b, a) for h in halves if h["setting"] == name
+                     for b, a in zip(h[group + "_scores"]["before"], h[group + "_scores"]["after"])]
+            deltas = {r: np.array([a[r]["dice"] - b[r]["dice"] for b, a in pairs]) for r in REGIONS}
+            out[f"{name}: {group} cases"] = {
+                "cases": len(pairs),
+                **{r: {"mean": round(float(d.mean()), 4), "down": int((d < -0.02).sum()), "up": int((d > 0.02).sum()),
+                       "worst": round(float(d.min()), 4)} for r, d in deltas.items()}}
+    return out
 
 
 if __name__ == "__main__":

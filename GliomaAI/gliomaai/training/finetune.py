@@ -39,6 +39,7 @@ class FinetuneConfig:
     hold_out: int = 0  # the newest records set aside, to score the base and the new version on
     synthetic_tumours: bool = False  # synthetic tumours inserted into the corrections' brains, as in training
     replay: str | None = None  # a data folder (manifest.json) with the base model's training cases, learnt alongside
+    cosine: bool = False  # the learning rate warmed up, then down a cosine to 2 % by the last step
 
 
 def next_version(version: str) -> str:
@@ -156,6 +157,7 @@ def finetune(config: FinetuneConfig, progress=None, cancel=None) -> Path:
     from monai.losses import DiceCELoss
 
     from ..inference.engine import Cancelled
+    from .checkpoint import learning_rate_factor
     from .train import optimisation_step
 
     if config.steps < 1 or config.batch < 1:
@@ -181,6 +183,8 @@ def finetune(config: FinetuneConfig, progress=None, cancel=None) -> Path:
     before = {k: v.detach().clone() for k, v in network.state_dict().items()}
     fit_before = _fit(network, cases, patch) if config.fit else {}
     optimizer = torch.optim.AdamW(network.parameters(), lr=config.learning_rate, weight_decay=1e-5)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: learning_rate_factor(s, config.steps, max(1, config.steps // 20)) if config.cosine else 1.0)
     loss_function = DiceCELoss(sigmoid=True, batch=True)
     rng = np.random.default_rng(config.seed)
     network.train()
@@ -189,11 +193,13 @@ def finetune(config: FinetuneConfig, progress=None, cancel=None) -> Path:
         if cancel is not None and cancel():
             raise Cancelled("fine-tuning cancelled")
         started = time.perf_counter()
+        rate = optimizer.param_groups[0]["lr"]
         loss = optimisation_step(network, optimizer, loss_function, pool, rng, config.batch, patch,
                                  synthetic_tumours=config.synthetic_tumours)
+        schedule.step()
         seconds += time.perf_counter() - started
         losses.append(round(loss, 5))
-        log.append({"step": step, "loss": losses[-1], "seconds": round(seconds, 2)})
+        log.append({"step": step, "loss": losses[-1], "learning_rate": rate, "seconds": round(seconds, 2)})
         if progress is not None:
             progress(step / config.steps, f"fine-tuning: step {step}/{config.steps}, loss {loss:.3f}")
     fit_after = _fit(network, cases, patch) if config.fit else {}
@@ -202,7 +208,7 @@ def finetune(config: FinetuneConfig, progress=None, cancel=None) -> Path:
 
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "log.csv", "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["step", "loss", "seconds"])
+        writer = csv.DictWriter(handle, fieldnames=["step", "loss", "learning_rate", "seconds"])
         writer.writeheader()
         writer.writerows(log)
     weights = out / "model.pt"
