@@ -6,9 +6,15 @@ sampled as in training (tumour-biased patches, flips, intensity jitter, missing 
 result is a new folder with weights and a card whose version says where it came from ("1.0" ->
 "1.0+ft1" -> "1.0+ft2"), listing the corrections it learnt from with their sha256. The base
 model's scores do not carry over: the new card has none until it is evaluated again.
+
+Learnt alone, a few corrections cost cases nobody corrected (measured in cross-validation:
+scripts/finetune_in_crossval.py). `replay` learns the model's own training cases alongside them,
+which avoided most of that; `hold_out` sets the newest corrections aside and scores the base and
+the new version on them, so a user sees whether the new version is better on cases it did not learn.
 """
 
 import csv
+import json
 import re
 import time
 from dataclasses import asdict, dataclass
@@ -92,8 +98,6 @@ def trained_on(card: ModelCard) -> list:
 
 def replay_cases(data, base: ModelCard, spacing_mm: float) -> list:
     """The base model's training cases found in `data`, prepared as training prepares them."""
-    import json
-
     data = Path(data)
     if not (data / "manifest.json").is_file():
         raise GliomaAIError(f"{data}: no manifest.json, so not a folder of training cases.",
