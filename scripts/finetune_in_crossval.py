@@ -9,12 +9,13 @@ then the two halves swap. Every model labels with the shipped model's thresholds
 before and after differ only in the weights. The corrected cases are scored too: how far the
 model learnt what it was shown (not a score of the model).
 
-Settings compared: the defaults of `gliomaai finetune`; a lower learning rate; synthetic tumours
-inserted into the corrections' brains, as in training; the fold's own training cases replayed beside
-the corrections (`gliomaai finetune --replay DATA`).
+Settings compared: the defaults of `gliomaai finetune`; the fold's own training cases replayed beside
+the corrections (`gliomaai finetune --replay DATA`); a lower learning rate; the learning rate down a
+cosine; synthetic tumours inserted into the corrections' brains, as in training.
 
     python scripts/finetune_in_crossval.py --runs RUNS/6000 [--steps 200] [--data ../shared/data]
-        [--learning-rate 2e-4] [--synthetic-tumours] [--replay] [--cosine] [--out docs/models/segmenter/finetune-crossval.json] [--work DIR]
+        [--learning-rate 2e-4] [--replay] [--cosine] [--synthetic-tumours]
+        [--out docs/models/segmenter/finetune-crossval.json] [--work DIR]
 
 RUNS/N: the folders fold0..fold3 of scripts/train-segmenter.sh after N steps. The fine-tuned models
 stay in --work (a temporary folder by default); each finished half is written to --out at once and
@@ -54,8 +55,7 @@ def half(fold: Path, corrected: list, untouched: list, args, rules, engine) -> d
     saved = {json.loads((p / "record.json").read_text())["case"] for p in (work / "corrections").glob("*/record.json")}
     for name in (n for n in corrected if n not in saved):  # a half stopped midway keeps its records
         case = cases[name]
-        model_labels = _on_grid(before[name], case.labels)
-        save_correction(work / "corrections", name, case.labels, model_labels,
+        save_correction(work / "corrections", name, case.labels, before[name],  # the array takes the labels' grid
                         provenance={"model": str(fold), "note": "expert labels as a correction"},
                         images=dict(case.images))
     card = work / "model" / "model.json"
@@ -72,14 +72,6 @@ def half(fold: Path, corrected: list, untouched: list, args, rules, engine) -> d
             moment: [score_labels(cases[n], labels[n], 0.0) for n in scored[group]]
             for moment, labels in (("before", before), ("after", after))}
     return scored
-
-
-def _on_grid(array: np.ndarray, like):
-    import SimpleITK as sitk
-
-    image = sitk.GetImageFromArray(array.astype(np.uint8))
-    image.CopyInformation(like)
-    return image
 
 
 def main() -> None:

@@ -124,11 +124,11 @@ def held_out_scores(base: ModelCard, new: ModelCard, records: list) -> dict:
     the corrected labels: whether the new version does better on corrections it did not learn from."""
     from ..segmentation.segmenter import CardSegmenter, segment_case
 
+    cases = [correction_case(c) for c in records]
     scores = {"records": [c.path.name for c in records]}
     for moment, card in (("before", base), ("after", new)):
         rows = []
-        for correction in records:
-            case = correction_case(correction)
+        for case in cases:
             result = segment_case(case, CardSegmenter(card))
             rows.append(score_labels(case, result.labels_array(), round(result.seconds, 2)))
         scores[moment] = {"summary": summarise(rows), "cases": rows}
