@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gliomaai.corrections import save_correction
+from gliomaai.corrections import RECORD, list_corrections, save_correction
 from gliomaai.inference.engine import default_engine
 from gliomaai.models.card import read_card
 from gliomaai.models.registry import load_segmenter
@@ -52,7 +52,8 @@ def half(fold: Path, corrected: list, untouched: list, args, rules, engine) -> d
     work = args.work / f"{fold.name}-{'-'.join(corrected)}-{setting(args).replace(' ', '-').replace(',', '')}"
     cases = {name: load_labelled_case(args.data, name) for name in corrected + untouched}
     before = {name: labelled(fold, case, rules, engine) for name, case in cases.items()}
-    saved = {json.loads((p / "record.json").read_text())["case"] for p in (work / "corrections").glob("*/record.json")}
+    records = list_corrections(work / "corrections") if (work / "corrections").is_dir() else []
+    saved = {json.loads((p / RECORD).read_text())["case"] for p in records}
     for name in (n for n in corrected if n not in saved):  # a half stopped midway keeps its records
         case = cases[name]
         save_correction(work / "corrections", name, case.labels, before[name],  # the array takes the labels' grid
