@@ -13,7 +13,7 @@ from typing import Annotated
 import slicer
 from slicer import vtkMRMLScalarVolumeNode, vtkMRMLSegmentationNode
 from slicer.i18n import tr as _
-from slicer.parameterNodeWrapper import Choice, Default, parameterNodeWrapper
+from slicer.parameterNodeWrapper import Choice, Default, WithinRange, parameterNodeWrapper
 from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoadableModuleLogic,
                                            ScriptedLoadableModuleTest, ScriptedLoadableModuleWidget)
 
@@ -23,7 +23,7 @@ from gliomaai.sequences import SEQUENCES
 from GliomaAILib import case_nodes, dependencies
 from GliomaAILib.panel_job import PanelJob
 from GliomaAILib.parameter_node_widget import ParameterNodeWidgetMixin
-from GliomaAISegmentLib import correction_nodes, display, label_files, segmentation_run
+from GliomaAISegmentLib import correction_nodes, display, finetuning, label_files, segmentation_run
 
 
 
@@ -39,7 +39,9 @@ class GliomaAISegment(ScriptedLoadableModule):
             "background. Each run makes a new segmentation with the model's provenance, an uncertainty map and a "
             "table of volumes; earlier results and their edits are never overwritten. Correct a result in the "
             "Segment Editor and save the correction: the corrected and original labels and the images go into a "
-            "new record folder, with Dice and volumes added and removed, for `gliomaai finetune`. Label maps in "
+            "new record folder, with Dice and volumes added and removed. Fine-tune the model on the saved corrections "
+            "here or with `gliomaai finetune`: a new version in a new folder, the model it started from unchanged. "
+            "Label maps in "
             "BraTS 2023, 2017-2021, 2013/2015, AURORA or binary labels load and export here too. Research "
             "software, not a medical device.")
         self.parent.acknowledgementText = _(
@@ -60,6 +62,8 @@ class GliomaAISegmentParameterNode:
     segmentation: vtkMRMLSegmentationNode
     showUncertainty: bool = False
     correctionsFolder: Path
+    trainingData: Path
+    holdOut: Annotated[int, WithinRange(0, 99)] = 0
     convention: Annotated[str, Choice(list(CONVENTIONS)), Default(CANONICAL)]
     guessConvention: bool = True
     labelFile: Path
@@ -75,6 +79,7 @@ class GliomaAISegmentWidget(ScriptedLoadableModuleWidget, ParameterNodeWidgetMix
         ScriptedLoadableModuleWidget.__init__(self, parent)
         ParameterNodeWidgetMixin.__init__(self)
         self.segmentation = None  # PanelJob polling the running BackgroundSegmentation
+        self.finetuning = None  # PanelJob polling a fine-tuning on the saved corrections
         self._lastReference = None
 
     def setup(self) -> None:
@@ -94,17 +99,27 @@ class GliomaAISegmentWidget(ScriptedLoadableModuleWidget, ParameterNodeWidgetMix
         self.segmentation = PanelJob(qt.QTimer(), self.progressBar, self.ui.statusLabel,
                                      lambda background: self.logic.finishSegmentation(background), self.onSegmented,
                                      self.updatePanel, _("The segmentation failed."), tr=_)
+        self.finetuneProgressBar = qt.QProgressBar()
+        self.finetuneProgressBar.setRange(0, 100)
+        self.finetuneProgressBar.visible = False
+        self.ui.correctionsCollapsibleButton.layout().addRow(self.finetuneProgressBar)
+        self.finetuning = PanelJob(qt.QTimer(), self.finetuneProgressBar, self.ui.finetuneStatusLabel,
+                                   lambda background: self.logic.finishFinetune(background), self.onFinetuned,
+                                   self.updatePanel, _("The fine-tuning failed."), tr=_)
         self.ui.applyButton.connect("clicked(bool)", self.onApply)
         self.ui.cancelButton.connect("clicked(bool)", self.onCancel)
         self.ui.openEditorButton.connect("clicked(bool)", self.onOpenEditor)
         self.ui.showUncertaintyCheckBox.connect("toggled(bool)", self.onShowUncertainty)
         self.ui.saveCorrectionButton.connect("clicked(bool)", self.onSaveCorrection)
+        self.ui.finetuneButton.connect("clicked(bool)", self.onFinetune)
+        self.ui.cancelFinetuneButton.connect("clicked(bool)", self.finetuning.cancel)
         self.ui.loadLabelsButton.connect("clicked(bool)", self.onLoadLabels)
         self.ui.exportLabelsButton.connect("clicked(bool)", self.onExportLabels)
         self.startParameterNode(GliomaAISegmentLogic(), slicer.mrmlScene)
 
     def cleanup(self) -> None:
         self.segmentation.stop()
+        self.finetuning.stop()
         ParameterNodeWidgetMixin.cleanup(self)
 
     def onSceneStartClose(self, caller, event) -> None:
@@ -140,6 +155,8 @@ class GliomaAISegmentWidget(ScriptedLoadableModuleWidget, ParameterNodeWidgetMix
         self.ui.openEditorButton.enabled = bool(p.segmentation)
         self.ui.showUncertaintyCheckBox.enabled = has_model_result
         self.ui.saveCorrectionButton.enabled = has_model_result and _given(p.correctionsFolder)
+        self.ui.finetuneButton.enabled = not self.finetuning.running and _given(p.correctionsFolder)
+        self.ui.cancelFinetuneButton.enabled = self.finetuning.running
         self.ui.volumesTableView.setMRMLTableNode(self.logic.volumesTable(p.segmentation))
         self.ui.comparisonTableView.setMRMLTableNode(self.logic.comparisonTable(p.segmentation))
         has_reference = bool(p.referenceVolume)
@@ -148,10 +165,14 @@ class GliomaAISegmentWidget(ScriptedLoadableModuleWidget, ParameterNodeWidgetMix
 
     # The model run, in the background -----------------------------------------------------------
 
+    def _model(self) -> str:
+        p = self._parameterNode
+        return str(p.modelPath) if _given(p.modelPath) else "default"
+
     def onApply(self) -> None:
         p = self._parameterNode
         with slicer.util.tryWithErrorDisplay(_("Failed to start the segmentation."), waitCursor=True):
-            model = str(p.modelPath) if _given(p.modelPath) else "default"
+            model = self._model()
             self.segmentation.start(self.logic.startSegmentation(self._sequenceVolumes(), model, p.device, p.tta),
                                     _("Starting the model..."))
         self.updatePanel()
@@ -194,6 +215,22 @@ class GliomaAISegmentWidget(ScriptedLoadableModuleWidget, ParameterNodeWidgetMix
             self.ui.comparisonTableView.setMRMLTableNode(saved.comparison)
             self.ui.correctionStatusLabel.text = (correction_nodes.comparison_summary(saved.record)
                                                   + "\n" + str(saved.path))
+
+    def onFinetune(self) -> None:
+        p = self._parameterNode
+        with slicer.util.tryWithErrorDisplay(_("Failed to start the fine-tuning."), waitCursor=True):
+            trainingData = p.trainingData if _given(p.trainingData) else None
+            self.finetuning.start(self.logic.startFinetune(p.correctionsFolder, self._model(), p.holdOut, trainingData),
+                                  _("Reading the corrections..."))
+        self.updatePanel()
+
+    def onFinetuned(self, made) -> None:
+        if self._parameterNode is not None:
+            self._parameterNode.modelPath = made.card.parent  # the next Apply runs the new version
+        self.ui.finetuneStatusLabel.text = "\n".join(
+            [_("New version {version} in {folder}, chosen as the model.").format(version=made.version,
+                                                                              folder=made.card.parent)]
+            + made.advice)
 
     # Label map files ------------------------------------------------------------------------------
 
@@ -271,6 +308,14 @@ class GliomaAISegmentLogic(ScriptedLoadableModuleLogic, dependencies.Dependencie
 
     def saveCorrection(self, segmentation, folder, note: str = ""):
         return correction_nodes.save_correction_from_scene(slicer.mrmlScene, segmentation, folder, note)
+
+    def startFinetune(self, correctionsFolder, model="default", holdOut=0, trainingData=None):
+        """Fine-tune `model` on the saved corrections in a worker thread; poll the returned object."""
+        self.ensureDependencies(torch=True)
+        return finetuning.start_finetune(finetuning.finetune_config(correctionsFolder, model, holdOut, trainingData))
+
+    def finishFinetune(self, background):
+        return background.finish(slicer.mrmlScene)
 
     # Label map files
     def loadLabels(self, path, referenceVolume, convention=None):

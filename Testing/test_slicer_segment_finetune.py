@@ -18,7 +18,7 @@ from gliomaai.models.registry import load_segmenter
 from gliomaai.phantom import make_phantom
 from gliomaai.training.finetune import FinetuneConfig, finetune, next_version
 from GliomaAILib.case_nodes import case_to_nodes
-from GliomaAISegmentLib import checks, correction_nodes, segmentation_run
+from GliomaAISegmentLib import checks, correction_nodes, finetuning, segmentation_run
 
 
 
@@ -124,3 +124,15 @@ def test_finetune_scores_both_versions_on_held_out_corrections(tmp_path, correct
     assert card.notes[-1] in capsys.readouterr().out and "held-out correction(s)" in card.notes[-1]
     with pytest.raises(GliomaAIError, match="at least one must be learnt from"):
         finetune(FinetuneConfig(corrections=str(folder), model=str(base), out=str(tmp_path / "o"), hold_out=2))
+
+
+def test_finetune_from_the_panel_in_the_background(tmp_path, corrections_folder):
+    folder, base = corrections_folder
+    made = checks.check_background_finetune(folder, base, steps=2, batch=1, patch=(32, 32, 32), fit=False)
+    assert made[0].card.parent.parent == tmp_path / "models"
+    # The worker's error reaches the panel when it finishes the run, and nothing is written.
+    refused = finetuning.start_finetune(finetuning.finetune_config(folder, base, hold_out=2, steps=1))
+    assert refused.job.wait(60)
+    with pytest.raises(GliomaAIError, match="at least one must be learnt from"):
+        refused.finish(None)
+    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["tiny-random-1.0+ft1", "tiny-random-1.0+ft1 (2)"]

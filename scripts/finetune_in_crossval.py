@@ -11,10 +11,11 @@ model learnt what it was shown (not a score of the model).
 
 Settings compared: the defaults of `gliomaai finetune`; the fold's own training cases replayed beside
 the corrections (`gliomaai finetune --replay DATA`); a lower learning rate; the learning rate down a
-cosine; synthetic tumours inserted into the corrections' brains, as in training.
+cosine; synthetic tumours inserted into the corrections' brains, as in training; only the decoder
+learning (the encoder frozen).
 
     python scripts/finetune_in_crossval.py --runs RUNS/6000 [--steps 200] [--data ../shared/data]
-        [--learning-rate 2e-4] [--replay] [--cosine] [--synthetic-tumours]
+        [--learning-rate 2e-4] [--replay] [--cosine] [--synthetic-tumours] [--freeze-encoder]
         [--out docs/models/segmenter/finetune-crossval.json] [--work DIR]
 
 RUNS/N: the folders fold0..fold3 of scripts/train-segmenter.sh after N steps. The fine-tuned models
@@ -64,7 +65,8 @@ def half(fold: Path, corrected: list, untouched: list, args, rules, engine) -> d
         finetune(FinetuneConfig(corrections=str(work / "corrections"), model=str(fold / "model.json"),
                                 out=str(work / "model"), steps=args.steps, learning_rate=args.learning_rate,
                                 synthetic_tumours=args.synthetic_tumours,
-                                replay=str(args.data) if args.replay else None, cosine=args.cosine, fit=False))
+                                replay=str(args.data) if args.replay else None, cosine=args.cosine,
+                                freeze_encoder=args.freeze_encoder, fit=False))
     after = {name: labelled(card, case, rules, engine) for name, case in cases.items()}
     scored = {"fold": fold.name, "corrected": corrected, "untouched": untouched, "setting": setting(args),
               "finetune_seconds": read_card(card).training["cpu_seconds"]}
@@ -84,6 +86,7 @@ def main() -> None:
     parser.add_argument("--synthetic-tumours", action="store_true", help="as in training")
     parser.add_argument("--replay", action="store_true", help="the fold's own training cases learnt alongside")
     parser.add_argument("--cosine", action="store_true", help="the learning rate down a cosine")
+    parser.add_argument("--freeze-encoder", action="store_true", help="only the decoder learns")
     parser.add_argument("--out", type=Path, default=Path("docs/models/segmenter/finetune-crossval.json"))
     parser.add_argument("--work", type=Path, default=Path(tempfile.mkdtemp(prefix="gliomaai-finetune-")))
     args = parser.parse_args()
@@ -107,7 +110,7 @@ def main() -> None:
 def setting(args) -> str:
     return (f"{args.steps} steps, learning rate {args.learning_rate:g}"
             + (", synthetic tumours" if args.synthetic_tumours else "") + (", replay" if args.replay else "")
-            + (", cosine" if args.cosine else ""))
+            + (", cosine" if args.cosine else "") + (", encoder frozen" if args.freeze_encoder else ""))
 
 
 def summary(halves: list) -> dict:

@@ -317,21 +317,66 @@ def check_cancel_adds_nothing(scene, volumes_by_sequence: dict, model, engine=No
 
 def check_background_run(scene, volumes_by_sequence: dict, model, engine=None):
     """Apply as the panel does it: prepared here, segmented in a worker thread, added here once done."""
-    import time
-
     run = segmentation_run.prepare_run(volumes_by_sequence, model, "cpu", engine=engine or cpu_engine())
     background = segmentation_run.BackgroundSegmentation(run).start()
+    _poll_until_done(background)
+    nodes = background.finish(scene)
+    check_segments(nodes.segmentation)
+    return nodes
+
+
+def _poll_until_done(background, seconds: float = 120) -> None:
+    """Poll a background run as the panel's QTimer does, until it ends; its progress only goes forward."""
+    import time
+
     seen = []
-    deadline = time.monotonic() + 120
-    while not background.done:  # what the panel's QTimer does
+    deadline = time.monotonic() + seconds
+    while not background.done:
         seen.append(background.progress[0])
         assert time.monotonic() < deadline, "the background run did not end"
         time.sleep(0.01)
-    nodes = background.finish(scene)
-    assert background.progress == (1.0, "done"), background.progress
     assert seen == sorted(seen), "progress went backwards"
-    check_segments(nodes.segmentation)
-    return nodes
+    assert background.progress == (1.0, "done"), background.progress
+
+
+def check_background_finetune(corrections, model, **options):
+    """Fine-tune as the panel does: in a worker thread, into a new folder beside the corrections, scored on the
+    newest correction held out; a second run goes beside the first, never over it; a cancelled one writes nothing.
+    `options` (steps, batch, patch, fit) keep it small."""
+    from gliomaai.inference.engine import Cancelled
+    from gliomaai.models.card import read_card, sha256_of
+    from gliomaai.models.registry import find_card
+
+    from . import finetuning
+
+    base = read_card(find_card(model))
+    expected = Path(corrections).resolve().parent / "models" / f"{base.name}-{base.version}+ft1"
+    cancelled = finetuning.start_finetune(finetuning.finetune_config(corrections, model, hold_out=1, **options))
+    cancelled.cancel()  # before the first step: the worker stops there
+    assert cancelled.job.wait(120), "the cancelled fine-tuning did not end"
+    try:
+        cancelled.finish(None)
+    except Cancelled:
+        pass
+    else:
+        raise AssertionError("the cancelled fine-tuning finished")
+    assert not expected.exists(), "a cancelled fine-tuning left a model folder"
+    made = []
+    for _ in range(2):
+        background = finetuning.start_finetune(finetuning.finetune_config(corrections, model, hold_out=1, **options))
+        _poll_until_done(background, seconds=300)
+        made.append(background.finish(None))
+        if len(made) == 1:
+            first_files = {p.name: sha256_of(p) for p in expected.iterdir()}
+    assert [m.card for m in made] == [expected / "model.json", expected.with_name(expected.name + " (2)") / "model.json"]
+    assert {p.name: sha256_of(p) for p in expected.iterdir()} == first_files, "the second run changed the first"
+    card = read_card(made[0].card)
+    assert made[0].version == card.version == f"{base.version}+ft1"
+    assert card.training["finetuned_from"]["sha256"] == base.sha256
+    assert len(card.training["held_out"]) == 1 and "held_out_corrections" in card.scores
+    assert any("held-out correction(s)" in line for line in made[0].advice), made[0].advice
+    assert any("corrections alone" in line for line in made[0].advice), made[0].advice
+    return made
 
 
 def check_input_errors(scene, case, folder):
@@ -381,6 +426,8 @@ def run_model_checks(scene, folder, log=print) -> None:
     check_rerun_keeps_edits(scene, nodes.volumes, model, engine)
     log("GliomaAISegment correction records")
     check_correction_saved(scene, nodes.volumes, model, folder / "corrections", engine)
+    log("GliomaAISegment fine-tuning on the corrections, in the background")
+    check_background_finetune(folder / "corrections", model, steps=2, batch=1, patch=(32, 32, 32), fit=False)
     log("GliomaAISegment cancel and background runs")
     check_cancel_adds_nothing(scene, nodes.volumes, model, engine)
     check_background_run(scene, nodes.volumes, model, engine)

@@ -3,7 +3,7 @@
 from tqdm import tqdm
 
 from ..models.card import read_card
-from ..training.finetune import FinetuneConfig, finetune
+from ..training.finetune import FinetuneConfig, advice, finetune
 
 
 def add_parser(subparsers):
@@ -39,13 +39,6 @@ def run(args) -> int:
 
         path = finetune(config, progress=progress)
     print(f"Wrote {path} and its weights")
-    card = read_card(path)
-    if not card.training["replayed"]:
-        print("Learnt from the corrections alone. In cross-validation that lowered the Dice of cases nobody "
-              "corrected; with the model's training cases learnt alongside (--replay DATA) it hardly did "
-              "(README: Fine-tuning on corrections).")
-    if "held_out_corrections" in card.scores:
-        print(card.notes[-1])
-    else:
-        print("Not checked on corrections it did not learn from: --hold-out N sets the newest N aside to check it.")
+    for line in advice(read_card(path)):
+        print(line)
     return 0

@@ -46,6 +46,11 @@ class FinetuneConfig:
     synthetic_tumours: bool = False  # synthetic tumours inserted into the corrections' brains, as in training
     replay: str | None = None  # a data folder (manifest.json) with the base model's training cases, learnt alongside
     cosine: bool = False  # the learning rate warmed up, then down a cosine to 2 % by the last step
+    freeze_encoder: bool = False  # only the decoder learns; the encoder's features stay the base model's
+
+
+# The parameters of each network's encoder, by name prefix: what freeze_encoder keeps as it was.
+ENCODER_PREFIXES = {"SegResNet": ("convInit.", "down_layers."), "DynUNet": ("input_block.", "downsamples.", "bottleneck.")}
 
 
 def next_version(version: str) -> str:
@@ -54,7 +59,7 @@ def next_version(version: str) -> str:
     return f"{match.group(1)}+ft{int(match.group(2)) + 1}" if match else f"{version}+ft1"
 
 
-def _base_card(model) -> ModelCard:
+def base_card(model) -> ModelCard:
     from ..models.registry import load_segmenter
 
     segmenter = load_segmenter(model)
@@ -144,6 +149,40 @@ def held_out_note(scores: dict) -> str:
             f"the corrected labels: {dice('before')} with the base model, {dice('after')} with this version.")
 
 
+def trainable_parameters(network, architecture: dict, freeze_encoder: bool) -> list:
+    """The parameters fine-tuning changes: all, or, with freeze_encoder, all but the encoder's (which stop
+    taking gradients)."""
+    if not freeze_encoder:
+        return list(network.parameters())
+    prefixes = ENCODER_PREFIXES.get(architecture.get("class"))
+    if prefixes is None:
+        raise GliomaAIError(f"Cannot tell the encoder of a {architecture.get('class')} network.",
+                            "Fine-tune without freezing the encoder.")
+    trainable = []
+    for name, parameter in network.named_parameters():
+        parameter.requires_grad_(not name.startswith(prefixes))
+        if parameter.requires_grad:
+            trainable.append(parameter)
+    return trainable
+
+
+def advice(card: ModelCard) -> list:
+    """What a person should know of a version just fine-tuned, in sentences (the command prints them, the panel
+    shows them): how it was learnt, and how it did on the held-out corrections or how to check it."""
+    lines = []
+    if not card.training.get("replayed"):
+        lines.append("Learnt from the corrections alone. In cross-validation that lowered the Dice of cases nobody "
+                     "corrected; with the model's training cases learnt alongside (--replay DATA; in the Slicer "
+                     "panel, a training data folder) it hardly did "
+                     "(README: Fine-tuning on corrections).")
+    if "held_out_corrections" in card.scores:
+        lines.append(held_out_note(card.scores["held_out_corrections"]))
+    else:
+        lines.append("Not checked on corrections it did not learn from: --hold-out N (in the panel, 'Hold out') "
+                     "sets the newest N aside to check it.")
+    return lines
+
+
 def _fit(network, cases, patch) -> dict:
     from .train import coarse_dice
 
@@ -166,7 +205,7 @@ def finetune(config: FinetuneConfig, progress=None, cancel=None) -> Path:
 
     if config.steps < 1 or config.batch < 1:
         raise GliomaAIError("Steps and batch must be at least 1.", "Give --steps 1 or more.")
-    base = _base_card(config.model)
+    base = base_card(config.model)
     version = next_version(base.version)
     out = _output_folder(config, base, version)
     paths = list_corrections(config.corrections)
@@ -186,7 +225,8 @@ def finetune(config: FinetuneConfig, progress=None, cancel=None) -> Path:
     network.load_state_dict(load_state_dict(base))  # checked against the base card's sha256
     before = {k: v.detach().clone() for k, v in network.state_dict().items()}
     fit_before = _fit(network, cases, patch) if config.fit else {}
-    optimizer = torch.optim.AdamW(network.parameters(), lr=config.learning_rate, weight_decay=1e-5)
+    optimizer = torch.optim.AdamW(trainable_parameters(network, base.architecture, config.freeze_encoder),
+                                  lr=config.learning_rate, weight_decay=1e-5)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: learning_rate_factor(s, config.steps, max(1, config.steps // 20)) if config.cosine else 1.0)
     loss_function = DiceCELoss(sigmoid=True, batch=True)
