@@ -16,7 +16,7 @@ from gliomaai.inference.engine import Cancelled
 from gliomaai.models.card import read_card, sha256_of
 from gliomaai.models.registry import load_segmenter
 from gliomaai.phantom import make_phantom
-from gliomaai.training.finetune import FinetuneConfig, finetune, next_version
+from gliomaai.training.finetune import FinetuneConfig, finetune, next_version, trainable_parameters
 from GliomaAILib.case_nodes import case_to_nodes
 from GliomaAISegmentLib import checks, correction_nodes, finetuning, segmentation_run
 
@@ -136,3 +136,19 @@ def test_finetune_from_the_panel_in_the_background(tmp_path, corrections_folder)
     with pytest.raises(GliomaAIError, match="at least one must be learnt from"):
         refused.finish(None)
     assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["tiny-random-1.0+ft1", "tiny-random-1.0+ft1 (2)"]
+
+
+def test_freezing_the_encoder_changes_only_the_decoder(tmp_path, corrections_folder):
+    folder, base = corrections_folder
+    card_path = finetune(FinetuneConfig(corrections=str(folder), model=str(base), out=str(tmp_path / "frozen"),
+                                        steps=2, batch=1, patch=(32, 32, 32), fit=False, freeze_encoder=True))
+    old, new = torch.load(read_card(base).weights_path), torch.load(read_card(card_path).weights_path)
+    encoder = [k for k in old if k.startswith(("convInit.", "down_layers."))]
+    decoder = [k for k in old if k.startswith(("up_layers.", "up_samples.", "conv_final.")) and old[k].is_floating_point()]
+    assert encoder and decoder
+    assert all(torch.equal(old[k], new[k]) for k in encoder), "a frozen encoder weight changed"
+    assert any(not torch.equal(old[k], new[k]) for k in decoder), "the decoder did not learn"
+    assert read_card(card_path).training["config"]["freeze_encoder"] is True
+    unknown = {"class": "UNet", "params": {}}
+    with pytest.raises(GliomaAIError, match="Cannot tell the encoder"):
+        trainable_parameters(torch.nn.Linear(2, 2), unknown, freeze_encoder=True)
