@@ -83,8 +83,6 @@ class GliomaAISegmentWidget(ScriptedLoadableModuleWidget, ParameterNodeWidgetMix
         self._lastReference = None
 
     def setup(self) -> None:
-        import qt
-
         ScriptedLoadableModuleWidget.setup(self)
         uiWidget = slicer.util.loadUI(self.resourcePath("UI/GliomaAISegment.ui"))
         self.layout.addWidget(uiWidget)
@@ -92,20 +90,13 @@ class GliomaAISegmentWidget(ScriptedLoadableModuleWidget, ParameterNodeWidgetMix
         uiWidget.setMRMLScene(slicer.mrmlScene)
         self.ui.volumesTableView.setMRMLScene(slicer.mrmlScene)
         self.ui.comparisonTableView.setMRMLScene(slicer.mrmlScene)
-        self.progressBar = qt.QProgressBar()
-        self.progressBar.setRange(0, 100)
-        self.progressBar.visible = False
-        self.ui.segmentCollapsibleButton.layout().addRow(self.progressBar)
-        self.segmentation = PanelJob(qt.QTimer(), self.progressBar, self.ui.statusLabel,
-                                     lambda background: self.logic.finishSegmentation(background), self.onSegmented,
-                                     self.updatePanel, _("The segmentation failed."), tr=_)
-        self.finetuneProgressBar = qt.QProgressBar()
-        self.finetuneProgressBar.setRange(0, 100)
-        self.finetuneProgressBar.visible = False
-        self.ui.correctionsCollapsibleButton.layout().addRow(self.finetuneProgressBar)
-        self.finetuning = PanelJob(qt.QTimer(), self.finetuneProgressBar, self.ui.finetuneStatusLabel,
-                                   lambda background: self.logic.finishFinetune(background), self.onFinetuned,
-                                   self.updatePanel, _("The fine-tuning failed."), tr=_)
+        # The logic comes with the parameter node, below: the jobs look it up when they finish.
+        self.segmentation = self._sectionJob(self.ui.segmentCollapsibleButton, self.ui.statusLabel,
+                                             lambda background: self.logic.finishSegmentation(background),
+                                             self.onSegmented, _("The segmentation failed."))
+        self.finetuning = self._sectionJob(self.ui.correctionsCollapsibleButton, self.ui.finetuneStatusLabel,
+                                           lambda background: self.logic.finishFinetune(background),
+                                           self.onFinetuned, _("The fine-tuning failed."))
         self.ui.applyButton.connect("clicked(bool)", self.onApply)
         self.ui.cancelButton.connect("clicked(bool)", self.onCancel)
         self.ui.openEditorButton.connect("clicked(bool)", self.onOpenEditor)
@@ -116,6 +107,16 @@ class GliomaAISegmentWidget(ScriptedLoadableModuleWidget, ParameterNodeWidgetMix
         self.ui.loadLabelsButton.connect("clicked(bool)", self.onLoadLabels)
         self.ui.exportLabelsButton.connect("clicked(bool)", self.onExportLabels)
         self.startParameterNode(GliomaAISegmentLogic(), slicer.mrmlScene)
+
+    def _sectionJob(self, section, statusLabel, finish, done, failed) -> PanelJob:
+        """A background job of one section of the panel, with its own progress bar as the section's last row."""
+        import qt
+
+        progressBar = qt.QProgressBar()
+        progressBar.setRange(0, 100)
+        progressBar.visible = False
+        section.layout().addRow(progressBar)
+        return PanelJob(qt.QTimer(), progressBar, statusLabel, finish, done, self.updatePanel, failed, tr=_)
 
     def cleanup(self) -> None:
         self.segmentation.stop()

@@ -304,15 +304,20 @@ def check_cancel_adds_nothing(scene, volumes_by_sequence: dict, model, engine=No
     background = segmentation_run.BackgroundSegmentation(
         segmentation_run.prepare_run(volumes_by_sequence, model, "cpu", engine=engine))
     background.cancel()  # before the first window: the worker stops there
-    background.start()
-    assert background.job.wait(120), "the cancelled job did not end"
+    _check_cancelled(background.start(), scene)
+    assert _scene_node_ids(scene) == before, "a cancelled run added nodes"
+
+
+def _check_cancelled(background, scene) -> None:
+    """A background run cancelled before its first step ends, and finishing it raises Cancelled."""
+    from gliomaai.inference.engine import Cancelled
+
+    assert background.job.wait(120), "the cancelled run did not end"
     try:
         background.finish(scene)
     except Cancelled:
-        pass
-    else:
-        raise AssertionError("the cancelled background run finished")
-    assert _scene_node_ids(scene) == before, "a cancelled run added nodes"
+        return
+    raise AssertionError("the cancelled background run finished")
 
 
 def check_background_run(scene, volumes_by_sequence: dict, model, engine=None):
@@ -343,7 +348,6 @@ def check_background_finetune(corrections, model, **options):
     """Fine-tune as the panel does: in a worker thread, into a new folder beside the corrections, scored on the
     newest correction held out; a second run goes beside the first, never over it; a cancelled one writes nothing.
     `options` (steps, batch, patch, fit) keep it small."""
-    from gliomaai.inference.engine import Cancelled
     from gliomaai.models.card import read_card, sha256_of
     from gliomaai.models.registry import find_card
 
@@ -353,13 +357,7 @@ def check_background_finetune(corrections, model, **options):
     expected = Path(corrections).resolve().parent / "models" / f"{base.name}-{base.version}+ft1"
     cancelled = finetuning.start_finetune(finetuning.finetune_config(corrections, model, hold_out=1, **options))
     cancelled.cancel()  # before the first step: the worker stops there
-    assert cancelled.job.wait(120), "the cancelled fine-tuning did not end"
-    try:
-        cancelled.finish(None)
-    except Cancelled:
-        pass
-    else:
-        raise AssertionError("the cancelled fine-tuning finished")
+    _check_cancelled(cancelled, None)
     assert not expected.exists(), "a cancelled fine-tuning left a model folder"
     made = []
     for _ in range(2):
