@@ -126,9 +126,36 @@ def test_the_command_writes_its_files_and_never_overwrites(tmp_path, capsys, pha
                                                "segmentation.png"}
     summary = json.loads((out / "volumes.json").read_text())
     assert summary["sequences"] == ["t1c", "t2f"] and summary["convention"] == "brats2021"
+    printed = capsys.readouterr().out
+    assert all(f"  {note}\n" in printed for note in summary["notes"]) and "Sequences used: t1c, t2f" in printed
     assert sum(f["volume_ml"] for f in summary["foci"]) == pytest.approx(summary["volumes_ml"]["WT"], abs=0.01)
     assert set(np.unique(sitk.GetArrayFromImage(sitk.ReadImage(str(out / "segmentation.nii.gz"))))) <= {0, 1, 2, 4}
     before = (out / "segmentation.nii.gz").read_bytes()
     assert main(["segment", str(case), "--out", str(out), "--model", str(model)]) == 2
     assert "never overwrites" in capsys.readouterr().err
     assert (out / "segmentation.nii.gz").read_bytes() == before
+
+
+def test_with_sequences_missing_the_notes_say_what_the_model_scored_with_them(phantom, model):
+    def summary(wt, tc, et):
+        return {**{r: {"dice": {"mean": d, "median": d}} for r, d in zip(("WT", "TC", "ET"), (wt, tc, et))}, "cases": 16}
+
+    card = json.loads(model.read_text())
+    card["scores"]["missing_sequences"] = {"by_sequences": {"t1n + t1c + t2w + t2f": summary(0.86, 0.70, 0.75),
+                                                            "t1c + t2f": summary(0.791, 0.596, 0.703)}}
+    model.write_text(json.dumps(card))
+    acquired = phantom.with_images({})
+    acquired.synthetic = set()  # as if scanned: the phantom is marked synthetic throughout
+
+    def sequence_notes(case):
+        return [n for n in segment_case(case, model).notes if "cross-validation" in n or "not scored" in n]
+
+    assert sequence_notes(acquired.only(("t2f", "t1c"))) == [
+        "In cross-validation with t1c + t2f alone, tiny 0.1 scored Dice WT / TC / ET 0.79 / 0.60 / 0.70 "
+        "(all four sequences: 0.86 / 0.70 / 0.75)."]
+    assert sequence_notes(acquired) == [], "all four given: nothing to warn of"
+    assert sequence_notes(acquired.only(("t1c",))) == ["tiny 0.1 was not scored with t1c alone: its accuracy here "
+                                                      "is unknown."]
+    assert sequence_notes(phantom.only(("t1c", "t2f"))) == [], "measured without synthetic inputs: no figure for them"
+    with pytest.raises(GliomaAIError, match="has no t1c"):
+        acquired.only(("t2f",)).only(("t1c",))

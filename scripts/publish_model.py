@@ -14,13 +14,16 @@ from pathlib import Path
 
 from gliomaai.models.card import read_card, sha256_of
 from gliomaai.models.registry import BUILTIN
-from gliomaai.training.crossval import markdown_table
+from gliomaai.segmentation.segmenter import MISSING_SEQUENCE_SCORES
+from gliomaai.training.crossval import markdown_table, sequences_table
 from gliomaai.training.imputation_scores import markdown_tables
 
 TITLES = {"cross_validation": "Cross-validation over the 16 BraTS 2018 cases (4 folds, each fold's model on its held-out "
                               "cases, with thresholds and ET rule chosen on the other folds' cases)",
           "brats2013_flair_t1c": "Held-out BraTS 2013 cases, FLAIR and T1c only (pat0003-0005; never trained on)",
           "synthetic_tumour_ablation": "Fold 0 with and without synthetic tumours (same budget)",
+          MISSING_SEQUENCE_SCORES: "Cross-validation with sequences missing (each fold's model on its held-out cases, "
+                                   "given only these sequences; the shipped thresholds and ET rule, not nested)",
           "imputation_cross_validation": "Cross-validation over the 16 BraTS 2018 cases (4 folds; each fold's imputer, "
                                          "baselines and segmenter on its held-out cases)"}
 
@@ -90,6 +93,8 @@ def segmenter_markdown(card) -> str:
     for key, scores in card.scores.items():
         if isinstance(scores, dict) and "summary" in scores:
             lines += [markdown_table(scores["summary"], TITLES.get(key, key)), ""]
+        if key == MISSING_SEQUENCE_SCORES:
+            lines += [f"**{TITLES[key]}** (mean Dice, median in brackets)", "", sequences_table(scores["by_sequences"]), ""]
         if isinstance(scores, dict) and "at_model_threshold" in scores:
             lines += [markdown_table(scores["at_model_threshold"]["summary"],
                                      "The same folds as trained (thresholds 0.5, the ET channel: before any choice)"), ""]

@@ -111,6 +111,16 @@ class Case:
         self.labels = image_from_array(canonical, self.reference)
         self.label_convention = convention
 
+    def only(self, sequences) -> "Case":
+        """A copy as if only `sequences` had been acquired: the brain, unless given, is found from them alone."""
+        absent = [s for s in sequences if s not in self.images]
+        if absent:
+            raise GliomaAIError(f"{self.name} has no {', '.join(absent)}.", f"Choose among {', '.join(self.present)}.")
+        return Case(self.name, {s: self.images[s] for s in SEQUENCES if s in sequences}, self.brain_mask, self.labels,
+                    self.label_convention, list(self.label_files),
+                    {k: v for k, v in self.sources.items() if k in sequences or k not in SEQUENCES}, self.synthetic & set(sequences),
+                    list(self.notes), self._found_brains)
+
     def with_images(self, images: dict) -> "Case":
         """A copy with some images replaced (for example aligned or synthesised ones)."""
         return Case(self.name, {**self.images, **images}, self.brain_mask, self.labels, self.label_convention,

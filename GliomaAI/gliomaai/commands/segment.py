@@ -72,5 +72,8 @@ def run(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     summary = write_segmentation(result, case, out, args.convention)
     volumes = ", ".join(f"{k} {v:.1f} mL" for k, v in summary["volumes_ml"].items())
-    print(f"{case.name}: {volumes}\nWrote {', '.join(str(out / n) for n in OUTPUTS)}")
+    print(f"{case.name}: {volumes}")
+    for note in result.notes:  # what the model used, what to expect of it, what to check
+        print(f"  {note}")
+    print(f"Wrote {', '.join(str(out / n) for n in OUTPUTS)}")
     return 0

@@ -10,8 +10,9 @@ import SimpleITK as sitk
 from ..errors import GliomaAIError
 from ..imageio import image_from_array
 from ..inference.engine import default_engine
-from ..labels import CLASSES, region_masks
+from ..labels import CLASSES, REGIONS, region_masks
 from ..models.card import ModelCard, cached_network
+from ..sequences import SEQUENCES
 from ..summary import voxel_volume_ml
 from .foci import foci_note, tumour_foci
 from .postprocess import disagreement_uncertainty, entropy_uncertainty, probabilities_to_labels
@@ -146,6 +147,34 @@ def volumes_ml(labels: np.ndarray, voxel_ml: float) -> dict:
     return volumes
 
 
+MISSING_SEQUENCE_SCORES = "missing_sequences"  # the card's scores key: {"by_sequences": {sequences_key: summary}}
+
+
+def sequences_key(sequences) -> str:
+    """'t1c + t2f': how the card's missing-sequence scores name a set of sequences (in the channel order)."""
+    return " + ".join(s for s in SEQUENCES if s in sequences)
+
+
+def sequences_note(segmenter, case) -> str:
+    """Where sequences are missing, what the model scored in cross-validation given the same ones (its card's
+    scores["missing_sequences"]), beside all four: what to expect of this result. Empty with all four, with
+    synthetic inputs (measured without them), or for a model whose card has no such scores."""
+    card = getattr(segmenter, "card", None)
+    measured = card.scores.get(MISSING_SEQUENCE_SCORES, {}).get("by_sequences", {}) if card is not None else {}
+    if not measured or not case.missing or case.synthetic & set(case.present):
+        return ""
+    given = sequences_key(case.present)
+    if given not in measured:
+        return f"{card.name} {card.version} was not scored with {given} alone: its accuracy here is unknown."
+
+    def dice(summary):
+        return " / ".join(f"{summary[r]['dice']['mean']:.2f}" for r in REGIONS)
+
+    everything = measured.get(sequences_key(SEQUENCES))
+    return (f"In cross-validation with {given} alone, {card.name} {card.version} scored Dice WT / TC / ET "
+            f"{dice(measured[given])}" + (f" (all four sequences: {dice(everything)})" if everything else "") + ".")
+
+
 def segment_case(case, model="default", engine=None, tta: bool = False, progress=None,
                  cancel=None) -> SegmentationResult:
     """Segment `case` with `model` (a name, a card or model folder path, or a loaded segmenter)."""
@@ -165,7 +194,7 @@ def segment_case(case, model="default", engine=None, tta: bool = False, progress
     if case.synthetic & set(case.present):
         notes.append(f"Synthetic inputs: {', '.join(sorted(case.synthetic & set(case.present)))}.")
     foci = tumour_foci(labels, case.reference)
-    notes += [note for note in (case.brain_note, rule, foci_note(foci)) if note]
+    notes += [note for note in (sequences_note(segmenter, case), case.brain_note, rule, foci_note(foci)) if note]
     return SegmentationResult(labels_image, image_from_array(uncertainty, case.reference), volumes_ml(labels, voxel_ml),
                               segmenter.name, segmenter.version, engine.device, tta, case.present,
                               round(time.perf_counter() - started, 2), notes, foci)

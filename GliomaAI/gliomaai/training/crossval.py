@@ -146,5 +146,15 @@ def markdown_table(summary: dict, title: str) -> str:
     return "\n".join(lines)
 
 
+def sequences_table(by_sequences: dict) -> str:
+    """One row per set of sequences given: mean Dice per region (median in brackets), and the number of cases."""
+    lines = ["| sequences | " + " | ".join(f"Dice {r}" for r in REGIONS) + " | cases |",
+             "|---|" + "---|" * (len(REGIONS) + 1)]
+    for sequences, summary in by_sequences.items():
+        cells = [f"{summary[r]['dice']['mean']:.3f} ({summary[r]['dice']['median']:.3f})" for r in REGIONS]
+        lines.append(f"| {sequences} | " + " | ".join(cells) + f" | {summary['cases']} |")
+    return "\n".join(lines)
+
+
 def write_scores(path: Path, scores: dict) -> None:
     path.write_text(json.dumps(scores, indent=2) + "\n")
