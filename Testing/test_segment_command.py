@@ -1,5 +1,6 @@
 """Segmenting end to end: model cards and weights, segment_case, and `gliomaai segment`."""
 
+import copy
 import json
 
 import numpy as np
@@ -9,6 +10,7 @@ import torch
 
 from gliomaai.cli import main
 from gliomaai.errors import GliomaAIError
+from gliomaai.inference.engine import InferenceEngine
 from gliomaai.imageio import image_from_array
 from gliomaai.models.card import load_state_dict, read_card
 from gliomaai.models.registry import load_segmenter
@@ -159,3 +161,41 @@ def test_with_sequences_missing_the_notes_say_what_the_model_scored_with_them(ph
     assert sequence_notes(phantom.only(("t1c", "t2f"))) == [], "measured without synthetic inputs: no figure for them"
     with pytest.raises(GliomaAIError, match="has no t1c"):
         acquired.only(("t2f",)).only(("t1c",))
+
+
+def test_the_whole_tumour_is_also_read_from_the_sequences_the_card_names(phantom, model):
+    acquired = phantom.with_images({})
+    acquired.synthetic = set()  # as if scanned: the phantom is marked synthetic throughout
+    once = load_segmenter(model)
+    twice = copy.copy(once)
+    twice.whole_tumour_also_from = ("t2w", "t2f")
+    assert twice.whole_tumour_view(acquired) == ("t2w", "t2f")
+    assert twice.whole_tumour_view(acquired.only(("t1c", "t2f"))) == ("t2f",)
+    assert twice.whole_tumour_view(acquired.only(("t2w", "t2f"))) == (), "the view is the case itself: read once"
+    assert twice.whole_tumour_view(acquired.only(("t1n", "t1c"))) == ()
+    assert twice.whole_tumour_view(phantom) == (), "a synthetic FLAIR or T2 is not read on its own"
+
+    engine = InferenceEngine("cpu")
+    full, _ = once.probabilities(acquired, engine)
+    alone = acquired.only(("t2w", "t2f"))
+    alone.brain_mask = image_from_array(acquired.brain_mask_array().astype(np.uint8), acquired.reference)
+    view, _ = once.probabilities(alone, engine)
+    assert not np.allclose(full[0], view[0]), "the view reads the case differently"
+    mixed, samples = twice.probabilities(acquired, engine, tta=True)
+    full_tta, _ = once.probabilities(acquired, engine, tta=True)
+    view_tta, _ = once.probabilities(alone, engine, tta=True)
+    np.testing.assert_allclose(mixed[0], (full_tta[0] + view_tta[0]) / 2, atol=1e-6)
+    np.testing.assert_allclose(mixed[1:], full_tta[1:], atol=1e-6)
+    assert samples.shape[0] == 4, "the TTA passes are kept for the uncertainty"
+    # A card's output field of that name sets it.
+    card = json.loads(model.read_text())
+    card["output"]["whole_tumour_also_from"] = ["t2w", "t2f"]
+    model.write_text(json.dumps(card))
+    assert load_segmenter(model).whole_tumour_also_from == ("t2w", "t2f")
+    # Cross-validation reads each fold's model so, or as its card says, or once.
+    from gliomaai.training.crossval import reading
+
+    assert reading(model).whole_tumour_also_from == ("t2w", "t2f")
+    assert reading(model, []).whole_tumour_also_from == ()
+    assert reading(model, ["t2f"]).whole_tumour_also_from == ("t2f",)
+    assert load_segmenter(model).whole_tumour_also_from == ("t2w", "t2f"), "reading() changed the loaded model"

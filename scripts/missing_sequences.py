@@ -1,9 +1,9 @@
 """How the segmenter does with sequences missing, on cases it never saw: each fold's model segments
 its four held-out BraTS 2018 cases from each of several subsets of the sequences, as `gliomaai segment`
 does with only those files given. Every model labels with the shipped model's thresholds and ET rule
-(the ET channel where the T1c is absent), so rows compare with each other; the first row, all four
-sequences, is the same case set as the model card's cross-validation, at the shipped rules rather than
-the nested choice.
+(the ET channel where the T1c is absent) and reads the whole tumour as it does, so rows compare with
+each other; the first row, all four sequences, is the same case set as the model card's
+cross-validation, at the shipped rules rather than the nested choice.
 
     python scripts/missing_sequences.py --runs RUNS/6000 [--data ../shared/data]
         [--out docs/models/segmenter/scores-missing-sequences.json]
@@ -24,7 +24,7 @@ from gliomaai.inference.engine import default_engine
 from gliomaai.models.card import read_card
 from gliomaai.models.registry import load_segmenter
 from gliomaai.segmentation.segmenter import MISSING_SEQUENCE_SCORES, segment_case, sequences_key, tuned
-from gliomaai.training.crossval import score_labels, sequences_table, summarise
+from gliomaai.training.crossval import reading, score_labels, sequences_table, summarise
 from gliomaai.training.data import load_labelled_case
 
 FOLDS = ("fold0", "fold1", "fold2", "fold3")
@@ -45,7 +45,8 @@ def main() -> None:
     rows = json.loads(args.out.read_text())[MISSING_SEQUENCE_SCORES]["cases"] if args.out.exists() else []
     done = {(r["case"], sequences_key(tuple(r["sequences"]))) for r in rows}
     for fold in FOLDS:
-        model = tuned(load_segmenter(args.runs / fold / "model.json"), shipped.thresholds, shipped.enhancing_zscore)
+        model = tuned(reading(args.runs / fold / "model.json", shipped.whole_tumour_also_from), shipped.thresholds,
+                      shipped.enhancing_zscore)
         for case_name in tqdm(read_card(args.runs / fold / "model.json").training["held_out"], desc=fold):
             case = load_labelled_case(args.data, case_name)
             for subset in SUBSETS:
@@ -55,7 +56,8 @@ def main() -> None:
                 result = segment_case(partial, model, engine)
                 rows.append({"fold": fold, **score_labels(partial, result.labels_array(), result.seconds)})
             scores = {"protocol": PROTOCOL, "rules": {"thresholds": list(shipped.thresholds),
-                                                      "enhancing_t1c_zscore": shipped.enhancing_zscore},
+                                                      "enhancing_t1c_zscore": shipped.enhancing_zscore,
+                                                      "whole_tumour_also_from": list(shipped.whole_tumour_also_from)},
                       "by_sequences": summary(rows), "cases": rows}
             args.out.write_text(json.dumps({MISSING_SEQUENCE_SCORES: scores}, indent=1) + "\n")
     print(sequences_table(summary(rows)))

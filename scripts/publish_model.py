@@ -1,6 +1,7 @@
 """Copy a trained run's weights and card into the package as a built-in model, with its scores.
 
     python scripts/publish_model.py RUN_FOLDER --scores SCORES.json [--name segmenter|imputer] [--version V] [--note TEXT]
+        [--whole-tumour-also-from t2w t2f]
 
 The card keeps the run's training record; its weights are renamed after the model and their
 sha256 is checked again. Scores come from `gliomaai crossval` or `gliomaai crossval-imputer`
@@ -71,6 +72,12 @@ def et_rule(output: dict) -> str:
             f"{zscore:g}, and the core grown by what they enclose; the ET channel where the T1c is missing or synthetic")
 
 
+def whole_tumour_reading(output: dict) -> str:
+    also = output.get("whole_tumour_also_from")
+    return (f"; WT the mean of the reading of every sequence and a second reading of the case's acquired "
+            f"{' and '.join(also)} alone" if also else "")
+
+
 def segmenter_markdown(card) -> str:
     """The card for people: what the model is, what trained it, what it scored."""
     training = card.training
@@ -78,8 +85,8 @@ def segmenter_markdown(card) -> str:
              f"- Task: {card.task}; output {', '.join(card.output.get('regions', []))} "
              f"({card.output.get('activation')}, thresholds WT/TC/ET "
              f"{'/'.join(str(t) for t in card.output.get('thresholds', [card.output.get('threshold')] * 3))}; "
-             f"{et_rule(card.output)}), composed into NETC / SNFH / ET labels with ET inside TC inside WT, "
-             "all inside the brain.",
+             f"{et_rule(card.output)}{whole_tumour_reading(card.output)}), composed into NETC / SNFH / ET labels "
+             "with ET inside TC inside WT, all inside the brain.",
              f"- Architecture: MONAI {card.architecture['class']} {json.dumps(card.architecture['params'])}.",
              f"- Input: {', '.join(card.input.get('sequences', []))} at {card.input.get('spacing_mm')} mm; "
              f"{card.input.get('normalisation')}.",
@@ -109,6 +116,9 @@ def main() -> None:
     parser.add_argument("--name", default="segmenter")
     parser.add_argument("--note", action="append", default=[])
     parser.add_argument("--version", help="the published version (default: the run's)")
+    parser.add_argument("--whole-tumour-also-from", nargs="+", metavar="SEQUENCE",
+                        help="a segmenter reads the whole tumour a second time from these sequences alone (as scored "
+                             "with gliomaai crossval's option of that name)")
     args = parser.parse_args()
     card = read_card(args.run / "model.json")
     if sha256_of(card.weights_path) != card.sha256:
@@ -124,6 +134,8 @@ def main() -> None:
     if card.task == "segmentation" and chosen:  # chosen on every out-of-fold case by `gliomaai crossval`
         card.output["thresholds"] = [chosen[r] for r in ("WT", "TC", "ET")]
         card.output["enhancing_t1c_zscore"] = chosen.get("enhancing_t1c_zscore")
+    if args.whole_tumour_also_from:
+        card.output["whole_tumour_also_from"] = list(args.whole_tumour_also_from)
     card.notes.extend(args.note)
     card.save(BUILTIN / f"{args.name}.json")
     docs = Path(__file__).resolve().parents[1] / "docs" / "models" / args.name

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from ..sequences import SEQUENCES
 from ..training.crossval import cross_validation, held_out_test, markdown_table, write_scores
 
 
@@ -15,6 +16,9 @@ def add_parser(subparsers):
     parser.add_argument("--model-thresholds", action="store_true",
                         help="score at the models' own thresholds and ET rule instead of choosing them on "
                              "out-of-fold cases")
+    parser.add_argument("--whole-tumour-also-from", nargs="*", metavar="SEQUENCE", choices=SEQUENCES,
+                        help="read the whole tumour a second time from these sequences alone and average the two "
+                             "(default: as each model's card says; none given: once)")
     parser.set_defaults(run=run)
 
 
@@ -22,13 +26,15 @@ def run(args) -> int:
     scores = {}
     if args.folds:
         scores["cross_validation"] = cross_validation(Path(args.data), [Path(f) for f in args.folds], tta=args.tta,
-                                                      choose_thresholds=not args.model_thresholds)
+                                                      choose_thresholds=not args.model_thresholds,
+                                                      whole_tumour_also_from=args.whole_tumour_also_from)
         print(markdown_table(scores["cross_validation"]["summary"], "Cross-validation, BraTS 2018"))
     chosen = scores.get("cross_validation", {}).get("thresholds")
     if chosen:
         print(f"Thresholds and ET rule chosen on all out-of-fold cases (for the shipped model): {chosen}")
     if args.model:
-        scores["brats2013_flair_t1c"] = held_out_test(Path(args.data), args.model, tta=args.tta, choice=chosen)
+        scores["brats2013_flair_t1c"] = held_out_test(Path(args.data), args.model, tta=args.tta, choice=chosen,
+                                                      whole_tumour_also_from=args.whole_tumour_also_from)
         if scores["brats2013_flair_t1c"]:
             print(markdown_table(scores["brats2013_flair_t1c"]["summary"], "BraTS 2013, FLAIR + T1c only"))
     write_scores(Path(args.out), scores)

@@ -88,25 +88,52 @@ class CardSegmenter:
         self.thresholds = tuple(card.output.get("thresholds", [card.output.get("threshold", 0.5)] * 3))
         # ET as the tumour core's voxels above this z-score on an acquired T1c (None: the ET channel).
         self.enhancing_zscore = card.output.get("enhancing_t1c_zscore")
+        # The whole tumour read a second time from these sequences alone, the two readings averaged
+        # (whole_tumour_view); none: read once.
+        self.whole_tumour_also_from = tuple(card.output.get("whole_tumour_also_from", ()))
 
     def network(self, engine):
         return cached_network(self.card, engine)
 
+    def whole_tumour_view(self, case) -> tuple:
+        """The sequences the whole tumour is read from a second time: the case's acquired ones among
+        whole_tumour_also_from, when they are some but not all of those it has; else ()."""
+        view = tuple(s for s in case.present if s in self.whole_tumour_also_from and s not in case.synthetic)
+        return view if view and view != case.present else ()
+
     def probabilities(self, case, engine, tta=False, progress=None, cancel=None):
-        """(WT, TC, ET) probabilities on the case's grid, and the TTA samples (or None)."""
+        """(WT, TC, ET) probabilities on the case's grid, and the TTA samples (or None). Where the case has a
+        whole_tumour_view, WT is the mean of the reading of every sequence and the reading of the view's."""
+        brain = case.brain_mask_array()
+        view = self.whole_tumour_view(case)
+        share = 0.5 if view else 1.0  # of the progress
+
+        def part(start):
+            return (lambda fraction, text: progress(start + share * fraction, text)) if progress else None
+
+        samples = self._readings(case, brain, engine, tta, part(0.0), cancel)
+        if view:
+            alone = case.only(view)
+            alone.brain_mask = image_from_array(brain.astype(np.uint8), case.reference)  # the same brain, not found again
+            whole = self._readings(alone, brain, engine, tta, part(0.5), cancel, channels=1,
+                                   message=f"whole tumour from {' + '.join(view)}")
+            samples[:, 0] = (samples[:, 0] + whole[:, 0]) / 2
+        return samples.mean(axis=0), (samples if tta else None)
+
+    def _readings(self, case, brain, engine, tta, progress, cancel, channels=None, message="segmenting") -> np.ndarray:
+        """The network's pass (or TTA passes) over the case, the first `channels` outputs (all: None) on the
+        case's grid and zero outside the brain: (passes, channels, z, y, x)."""
         model = model_input(case, self.card.input.get("spacing_mm", 2.0))
         window = (self.card.input.get("window", DEFAULT_WINDOW),) * 3
-        coarse = sigmoid_passes(engine, self.network(engine), model.channels, window, tta, progress, cancel)
+        coarse = sigmoid_passes(engine, self.network(engine), model.channels, window, tta, progress, cancel, message)
         # Linear resampling commutes with the mean: each pass goes back to the case's grid once. Tumour lies
         # in the brain the model read: the 2 mm output's spill past its edge (or into a head's scalp) goes.
-        brain = case.brain_mask_array()
         samples = []
         for sample in coarse:
-            on_case = to_case_grid(sample, model, case.reference)
+            on_case = to_case_grid(sample[:channels], model, case.reference)
             on_case *= brain  # in place: a full-resolution copy is 100 MB
             samples.append(on_case)
-        samples = np.stack(samples)
-        return samples.mean(axis=0), (samples if tta else None)
+        return np.stack(samples)
 
 
 def tuned(segmenter, thresholds, enhancing_zscore):

@@ -13,6 +13,7 @@ The ET rule is chosen the same way: ET as the tumour core's voxels above a z-sco
 acquired T1c (each candidate), or the network's ET channel where that scores better.
 """
 
+import copy
 import json
 import time
 from pathlib import Path
@@ -42,14 +43,24 @@ def score_labels(case, labels: np.ndarray, seconds: float) -> dict:
             **{r: {k: round(metrics[r][k], 4) for k in REPORTED} for r in REGIONS}}
 
 
-def chosen_segmenter(model, choice: dict | None = None):
-    """The model as a segmenter, labelling with a choice of thresholds and ET rule when given."""
+def reading(model, whole_tumour_also_from=None):
+    """The model as a segmenter; with `whole_tumour_also_from` (sequences), reading the whole tumour a second
+    time from those alone, as a card's output of that name makes it (None: as its card says)."""
     segmenter = load_segmenter(model)
+    if whole_tumour_also_from is not None:
+        segmenter = copy.copy(segmenter)
+        segmenter.whole_tumour_also_from = tuple(whole_tumour_also_from)
+    return segmenter
+
+
+def chosen_segmenter(model, choice: dict | None = None, whole_tumour_also_from=None):
+    """The model as a segmenter, labelling with a choice of thresholds and ET rule when given."""
+    segmenter = reading(model, whole_tumour_also_from)
     return segmenter if choice is None else tuned(segmenter, [choice[r] for r in REGIONS], choice.get(ENHANCING))
 
 
-def score_case(case, model, engine=None, tta=False, choice=None) -> dict:
-    result = segment_case(case, chosen_segmenter(model, choice), engine, tta=tta)
+def score_case(case, model, engine=None, tta=False, choice=None, whole_tumour_also_from=None) -> dict:
+    result = segment_case(case, chosen_segmenter(model, choice, whole_tumour_also_from), engine, tta=tta)
     return score_labels(case, result.labels_array(), result.seconds)
 
 
@@ -63,11 +74,11 @@ def enhancement_table(probabilities: np.ndarray, t1c: np.ndarray | None, truth_e
             for t in CANDIDATE_THRESHOLDS]
 
 
-def score_and_tabulate(case, model, engine=None, tta=False) -> tuple[dict, dict]:
+def score_and_tabulate(case, model, engine=None, tta=False, whole_tumour_also_from=None) -> tuple[dict, dict]:
     """From one inference: the scores at the model's own thresholds and ET rule, per region the Dice of
     its thresholded probability map at each candidate threshold, and the ET rule's table."""
     started = time.perf_counter()
-    segmenter = load_segmenter(model)
+    segmenter = reading(model, whole_tumour_also_from)
     probabilities, _ = segmenter.probabilities(case, engine or default_engine(), tta)
     t1c = acquired_t1c_zscore(case)  # once, for the model's own labels and the ET rule's table
     labels, _ = draw_labels(segmenter, case, probabilities, t1c)
@@ -108,14 +119,17 @@ def summarise(rows: list[dict]) -> dict:
     return out
 
 
-def cross_validation(data: Path, runs: list[Path], engine=None, tta=False, choose_thresholds=True) -> dict:
+def cross_validation(data: Path, runs: list[Path], engine=None, tta=False, choose_thresholds=True,
+                     whole_tumour_also_from=None) -> dict:
     """Each fold's model on its held-out cases. With `choose_thresholds`, scored with nested
-    out-of-fold thresholds and ET rule (see the module's note) and, for comparison, at the model's own."""
+    out-of-fold thresholds and ET rule (see the module's note) and, for comparison, at the model's own.
+    `whole_tumour_also_from`: the sequences each model reads the whole tumour from a second time (reading)."""
     folds = {run: read_card(run / "model.json").training["held_out"] for run in runs}
     tables, own = {}, []
     for run, names in folds.items():
         for name in tqdm(names, desc=f"scoring {run.name}"):
-            row, tables[name] = score_and_tabulate(load_labelled_case(data, name), run, engine, tta)
+            row, tables[name] = score_and_tabulate(load_labelled_case(data, name), run, engine, tta,
+                                                   whole_tumour_also_from)
             own.append({"fold_model": run.name, **row})
     if not choose_thresholds:
         return {"per_case": own, "summary": summarise(own)}
@@ -124,15 +138,17 @@ def cross_validation(data: Path, runs: list[Path], engine=None, tta=False, choos
         chosen = best_choice([table for name, table in tables.items() if name not in names])
         for name in tqdm(names, desc=f"scoring {run.name} at {chosen}"):
             case = load_labelled_case(data, name)
-            rows.append({"fold_model": run.name, "thresholds": chosen, **score_case(case, run, engine, tta, chosen)})
+            rows.append({"fold_model": run.name, "thresholds": chosen,
+                         **score_case(case, run, engine, tta, chosen, whole_tumour_also_from)})
     return {"per_case": rows, "summary": summarise(rows), "thresholds": best_choice(list(tables.values())),
             "candidate_thresholds": list(CANDIDATE_THRESHOLDS),
             "candidate_enhancing_zscores": list(CANDIDATE_ENHANCING_ZSCORES), "dice_by_threshold": tables,
             "at_model_threshold": {"per_case": own, "summary": summarise(own)}}
 
 
-def held_out_test(data: Path, model, engine=None, tta=False, cases=EVALUATION_ONLY, choice=None) -> dict:
-    rows = [score_case(load_labelled_case(data, name), model, engine, tta, choice)
+def held_out_test(data: Path, model, engine=None, tta=False, cases=EVALUATION_ONLY, choice=None,
+                  whole_tumour_also_from=None) -> dict:
+    rows = [score_case(load_labelled_case(data, name), model, engine, tta, choice, whole_tumour_also_from)
             for name in tqdm(cases, desc="scoring held-out cases") if (data / name).exists()]
     return {"per_case": rows, "summary": summarise(rows)} if rows else {}
 
