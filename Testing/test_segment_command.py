@@ -140,7 +140,8 @@ def test_the_command_writes_its_files_and_never_overwrites(tmp_path, capsys, pha
 
 def test_with_sequences_missing_the_notes_say_what_the_model_scored_with_them(phantom, model):
     def summary(wt, tc, et):
-        return {**{r: {"dice": {"mean": d, "median": d}} for r, d in zip(("WT", "TC", "ET"), (wt, tc, et))}, "cases": 16}
+        dice = {r: {"dice": {"mean": d, "median": d}} for r, d in zip(("WT", "TC", "ET"), (wt, tc, et))}
+        return {**dice, "cases": 16}
 
     card = json.loads(model.read_text())
     card["scores"]["missing_sequences"] = {"by_sequences": {"t1n + t1c + t2w + t2f": summary(0.86, 0.70, 0.75),

@@ -101,7 +101,8 @@ def segmenter_markdown(card) -> str:
         if isinstance(scores, dict) and "summary" in scores:
             lines += [markdown_table(scores["summary"], TITLES.get(key, key)), ""]
         if key == MISSING_SEQUENCE_SCORES:
-            lines += [f"**{TITLES[key]}** (mean Dice, median in brackets)", "", sequences_table(scores["by_sequences"]), ""]
+            lines += [f"**{TITLES[key]}** (mean Dice, median in brackets)", "",
+                      sequences_table(scores["by_sequences"]), ""]
         if isinstance(scores, dict) and "at_model_threshold" in scores:
             lines += [markdown_table(scores["at_model_threshold"]["summary"],
                                      "The same folds as trained (thresholds 0.5, the ET channel: before any choice)"), ""]

@@ -81,8 +81,8 @@ def main() -> None:
                 rules = tuned(shipped, (threshold,) + tuple(shipped.thresholds[1:]), shipped.enhancing_zscore)
                 row = {"fold": fold, **score_labels(case, draw_labels(rules, case, probabilities, t1c)[0], 0.0)}
                 rows.setdefault(part, {}).setdefault(variant, {}).setdefault(str(threshold), []).append(row)
-        print(name, " ".join(f"{v}: {rows[part][v][str(shipped.thresholds[0])][-1]['WT']['dice']:.3f}" for v in variants),
-              flush=True)
+        at_shipped = str(shipped.thresholds[0])
+        print(name, " ".join(f"{v}: {rows[part][v][at_shipped][-1]['WT']['dice']:.3f}" for v in variants), flush=True)
     scores = {part: {variant: scored(by, shipped.thresholds[0]) for variant, by in variants.items()}
               for part, variants in rows.items()}
     args.out.write_text(json.dumps({"scores": scores, "per_case": rows}, indent=1) + "\n")

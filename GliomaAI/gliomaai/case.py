@@ -116,9 +116,9 @@ class Case:
         absent = [s for s in sequences if s not in self.images]
         if absent:
             raise GliomaAIError(f"{self.name} has no {', '.join(absent)}.", f"Choose among {', '.join(self.present)}.")
+        sources = {k: v for k, v in self.sources.items() if k in sequences or k not in SEQUENCES}
         return Case(self.name, {s: self.images[s] for s in SEQUENCES if s in sequences}, self.brain_mask, self.labels,
-                    self.label_convention, list(self.label_files),
-                    {k: v for k, v in self.sources.items() if k in sequences or k not in SEQUENCES}, self.synthetic & set(sequences),
+                    self.label_convention, list(self.label_files), sources, self.synthetic & set(sequences),
                     list(self.notes), self._found_brains)
 
     def with_images(self, images: dict) -> "Case":

@@ -366,7 +366,8 @@ def check_background_finetune(corrections, model, **options):
         made.append(background.finish(None))
         if len(made) == 1:
             first_files = {p.name: sha256_of(p) for p in expected.iterdir()}
-    assert [m.card for m in made] == [expected / "model.json", expected.with_name(expected.name + " (2)") / "model.json"]
+    second = expected.with_name(expected.name + " (2)")
+    assert [m.card for m in made] == [expected / "model.json", second / "model.json"]
     assert {p.name: sha256_of(p) for p in expected.iterdir()} == first_files, "the second run changed the first"
     card = read_card(made[0].card)
     assert made[0].version == card.version == f"{base.version}+ft1"

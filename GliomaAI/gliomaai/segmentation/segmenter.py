@@ -114,7 +114,8 @@ class CardSegmenter:
         samples = self._readings(case, brain, engine, tta, part(0.0), cancel)
         if view:
             alone = case.only(view)
-            alone.brain_mask = image_from_array(brain.astype(np.uint8), case.reference)  # the same brain, not found again
+            # The same brain as the first reading, not found again from the view's sequences.
+            alone.brain_mask = image_from_array(brain.astype(np.uint8), case.reference)
             whole = self._readings(alone, brain, engine, tta, part(0.5), cancel, channels=1,
                                    message=f"whole tumour from {' + '.join(view)}")
             samples[:, 0] = (samples[:, 0] + whole[:, 0]) / 2

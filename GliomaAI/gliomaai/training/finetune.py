@@ -50,7 +50,8 @@ class FinetuneConfig:
 
 
 # The parameters of each network's encoder, by name prefix: what freeze_encoder keeps as it was.
-ENCODER_PREFIXES = {"SegResNet": ("convInit.", "down_layers."), "DynUNet": ("input_block.", "downsamples.", "bottleneck.")}
+ENCODER_PREFIXES = {"SegResNet": ("convInit.", "down_layers."),
+                    "DynUNet": ("input_block.", "downsamples.", "bottleneck.")}
 
 
 def next_version(version: str) -> str:
