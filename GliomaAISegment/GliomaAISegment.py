@@ -226,12 +226,18 @@ class GliomaAISegmentWidget(ScriptedLoadableModuleWidget, ParameterNodeWidgetMix
         self.updatePanel()
 
     def onFinetuned(self, made) -> None:
-        if self._parameterNode is not None:
+        if made.improved and self._parameterNode is not None:
             self._parameterNode.modelPath = made.card.parent  # the next Apply runs the new version
-        self.ui.finetuneStatusLabel.text = "\n".join(
-            [_("New version {version} in {folder}, chosen as the model.").format(version=made.version,
-                                                                              folder=made.card.parent)]
-            + made.advice)
+            verdict = _("New version {version} in {folder}, chosen as the model: it did better on the held-out "
+                        "corrections.")
+        elif made.improved is None:
+            verdict = _("New version {version} in {folder}, not chosen: it was not checked on held-out corrections. "
+                        "Choose it as the model to use it.")
+        else:
+            verdict = _("New version {version} in {folder}, not chosen: it did no better on the held-out "
+                        "corrections.")
+        self.ui.finetuneStatusLabel.text = "\n".join([verdict.format(version=made.version, folder=made.card.parent)]
+                                                     + made.advice)
 
     # Label map files ------------------------------------------------------------------------------
 

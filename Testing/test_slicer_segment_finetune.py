@@ -16,7 +16,8 @@ from gliomaai.inference.engine import Cancelled
 from gliomaai.models.card import read_card, sha256_of
 from gliomaai.models.registry import load_segmenter
 from gliomaai.phantom import make_phantom
-from gliomaai.training.finetune import FinetuneConfig, finetune, next_version, trainable_parameters
+from gliomaai.training.finetune import (FinetuneConfig, finetune, improved_on_held_out, next_version,
+                                       trainable_parameters)
 from GliomaAILib.case_nodes import case_to_nodes
 from GliomaAISegmentLib import checks, correction_nodes, finetuning, segmentation_run
 
@@ -124,6 +125,16 @@ def test_finetune_scores_both_versions_on_held_out_corrections(tmp_path, correct
     assert card.notes[-1] in capsys.readouterr().out and "held-out correction(s)" in card.notes[-1]
     with pytest.raises(GliomaAIError, match="at least one must be learnt from"):
         finetune(FinetuneConfig(corrections=str(folder), model=str(base), out=str(tmp_path / "o"), hold_out=2))
+
+    # Better or not: the mean Dice over the three regions, after against before; None when not checked.
+    for region, (before, after) in zip(("WT", "TC", "ET"), ((0.8, 0.9), (0.5, 0.45), (0.6, 0.6))):
+        scores["before"]["summary"][region]["dice"]["mean"] = before
+        scores["after"]["summary"][region]["dice"]["mean"] = after
+    assert improved_on_held_out(card) is True  # +0.1 - 0.05 + 0
+    scores["after"]["summary"]["TC"]["dice"]["mean"] = 0.35
+    assert improved_on_held_out(card) is False  # +0.1 - 0.15 + 0
+    card.scores = {}
+    assert improved_on_held_out(card) is None
 
 
 def test_finetune_from_the_panel_in_the_background(tmp_path, corrections_folder):

@@ -374,6 +374,7 @@ def check_background_finetune(corrections, model, **options):
     assert card.training["finetuned_from"]["sha256"] == base.sha256
     assert len(card.training["held_out"]) == 1 and "held_out_corrections" in card.scores
     assert any("held-out correction(s)" in line for line in made[0].advice), made[0].advice
+    assert isinstance(made[0].improved, bool), "checked on a held-out correction: better or not"
     assert any("corrections alone" in line for line in made[0].advice), made[0].advice
     return made
 

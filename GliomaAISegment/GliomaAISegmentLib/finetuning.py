@@ -3,14 +3,17 @@
 The new version goes into a new folder of its own, `models/<name>-<version>` beside the
 corrections folder (a counter is added rather than touch an existing folder), so neither the
 base model nor an earlier fine-tuned version is ever overwritten. The scene is not changed: the
-result is the new model card, which the panel then selects for the next run.
+result is the new model card. The panel makes it the model for the next run only where it did
+better than the model it came from on held-out corrections: fine-tuned on a few corrections alone,
+a model lost accuracy on cases nobody corrected, so an unchecked version is never chosen silently.
 """
 
 from dataclasses import dataclass
 from pathlib import Path
 
 from gliomaai.models.card import read_card
-from gliomaai.training.finetune import FinetuneConfig, advice, base_card, finetune, next_version
+from gliomaai.training.finetune import (FinetuneConfig, advice, base_card, finetune, improved_on_held_out,
+                                       next_version)
 from GliomaAILib.worker import BackgroundRun
 
 
@@ -19,6 +22,7 @@ class FinetunedModel:
     card: Path  # the new version's model.json
     version: str
     advice: list  # sentences: how it was learnt, how it scored on held-out corrections
+    improved: bool | None  # better than the model it came from on the held-out corrections; None: not checked
 
 
 def new_model_folder(corrections, name: str, version: str) -> Path:
@@ -41,7 +45,7 @@ def finetune_config(corrections, model="default", hold_out: int = 0, replay=None
 
 def finished(card_path) -> FinetunedModel:
     card = read_card(card_path)
-    return FinetunedModel(Path(card_path), card.version, advice(card))
+    return FinetunedModel(Path(card_path), card.version, advice(card), improved_on_held_out(card))
 
 
 def start_finetune(config: FinetuneConfig) -> BackgroundRun:

@@ -167,6 +167,19 @@ def trainable_parameters(network, architecture: dict, freeze_encoder: bool) -> l
     return trainable
 
 
+def improved_on_held_out(card: ModelCard) -> bool | None:
+    """Whether the new version's mean Dice over WT, TC and ET on the held-out corrections beat the base model's;
+    None when it was not checked on any."""
+    scores = card.scores.get("held_out_corrections")
+    if not scores:
+        return None
+
+    def mean_dice(moment):
+        return np.mean([scores[moment]["summary"][r]["dice"]["mean"] for r in REGIONS])
+
+    return bool(mean_dice("after") > mean_dice("before"))
+
+
 def advice(card: ModelCard) -> list:
     """What a person should know of a version just fine-tuned, in sentences (the command prints them, the panel
     shows them): how it was learnt, and how it did on the held-out corrections or how to check it."""
