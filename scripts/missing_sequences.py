@@ -42,7 +42,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("docs/models/segmenter/scores-missing-sequences.json"))
     args = parser.parse_args()
     engine, shipped = default_engine(), load_segmenter("default")
-    rows = json.loads(args.out.read_text())[MISSING_SEQUENCE_SCORES]["cases"] if args.out.exists() else []
+    rules = {"thresholds": list(shipped.thresholds), "enhancing_t1c_zscore": shipped.enhancing_zscore,
+             "whole_tumour_also_from": list(shipped.whole_tumour_also_from)}
+    earlier = json.loads(args.out.read_text())[MISSING_SEQUENCE_SCORES] if args.out.exists() else None
+    if earlier and earlier["rules"] != rules:
+        raise SystemExit(f"{args.out} was scored with other rules ({earlier['rules']}): move it away to score again.")
+    rows = earlier["cases"] if earlier else []
     done = {(r["case"], sequences_key(tuple(r["sequences"]))) for r in rows}
     for fold in FOLDS:
         model = tuned(reading(args.runs / fold / "model.json", shipped.whole_tumour_also_from), shipped.thresholds,
@@ -55,10 +60,7 @@ def main() -> None:
                 partial = case.only(subset)
                 result = segment_case(partial, model, engine)
                 rows.append({"fold": fold, **score_labels(partial, result.labels_array(), result.seconds)})
-            scores = {"protocol": PROTOCOL, "rules": {"thresholds": list(shipped.thresholds),
-                                                      "enhancing_t1c_zscore": shipped.enhancing_zscore,
-                                                      "whole_tumour_also_from": list(shipped.whole_tumour_also_from)},
-                      "by_sequences": summary(rows), "cases": rows}
+            scores = {"protocol": PROTOCOL, "rules": rules, "by_sequences": summary(rows), "cases": rows}
             args.out.write_text(json.dumps({MISSING_SEQUENCE_SCORES: scores}, indent=1) + "\n")
     print(sequences_table(summary(rows)))
 
