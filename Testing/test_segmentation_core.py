@@ -8,13 +8,14 @@ import SimpleITK as sitk
 import torch
 
 from gliomaai.errors import GliomaAIError
+from gliomaai.imageio import image_from_array
 from gliomaai.inference.engine import Cancelled, InferenceEngine, _window_count, choose_device
 from gliomaai.labels import ET, NETC, SNFH, region_masks
 from gliomaai.phantom import make_phantom
 from gliomaai.segmentation.foci import foci_note, tumour_foci
 from gliomaai.segmentation.postprocess import (disagreement_uncertainty, entropy_uncertainty,
                                                probabilities_to_labels, remove_small_components)
-from gliomaai.segmentation.preprocess import model_input, region_targets, to_case_grid
+from gliomaai.segmentation.preprocess import keep_sequences, model_input, region_targets, to_case_grid
 
 from helpers import ball
 
@@ -33,6 +34,17 @@ def test_model_input_is_zscored_cropped_and_zero_where_a_sequence_is_missing(pha
     partial.images = {s: phantom.images[s] for s in ("t1c", "t2f")}
     channels = model_input(partial, spacing_mm=4.0).channels
     assert not channels[0].any() and not channels[2].any() and channels[1].any() and channels[3].any()
+
+
+def test_keeping_some_sequences_is_the_input_of_the_case_with_only_those_and_the_same_brain(phantom):
+    full = model_input(phantom, spacing_mm=4.0)
+    alone = phantom.only(("t2w", "t2f"))
+    alone.brain_mask = image_from_array(phantom.brain_mask_array().astype(np.uint8), phantom.reference)
+    expected = model_input(alone, spacing_mm=4.0)
+    kept = keep_sequences(full, ("t2f", "t2w"))
+    assert kept.present == expected.present == ("t2w", "t2f") and kept.box == expected.box
+    np.testing.assert_array_equal(kept.channels, expected.channels)
+    assert full.channels[:2].any(), "the full input is left as it was"
 
 
 def test_targets_go_back_to_the_case_grid_where_they_came_from(phantom):

@@ -4,6 +4,7 @@ Training and inference both call `model_input`, so what the network sees is the 
 A missing sequence is an all-zero channel, which after z-scoring means "no information".
 """
 
+import dataclasses
 import itertools
 from dataclasses import dataclass
 
@@ -65,6 +66,15 @@ def model_input(case, spacing_mm: float = 2.0, margin: int = 4) -> ModelInput:
             coarse = _resample(_image(zscore(case.array(sequence), brain), case.reference), grid)
             channels[index] = coarse[z0:z1, y0:y1, x0:x1] * coarse_brain[z0:z1, y0:y1, x0:x1]
     return ModelInput(channels, case.present, grid, box)
+
+
+def keep_sequences(model: ModelInput, sequences) -> ModelInput:
+    """The same input with only `sequences` kept, the others zero channels: what model_input gives for the case
+    with only those sequences and the same brain, without reading the case again."""
+    kept = tuple(s for s in model.present if s in sequences)
+    channels = model.channels.copy()
+    channels[[i for i, s in enumerate(SEQUENCES) if s not in kept]] = 0
+    return dataclasses.replace(model, channels=channels, present=kept)
 
 
 def region_targets(case, model: ModelInput) -> np.ndarray:

@@ -16,7 +16,7 @@ from ..sequences import SEQUENCES
 from ..summary import voxel_volume_ml
 from .foci import foci_note, tumour_foci
 from .postprocess import disagreement_uncertainty, entropy_uncertainty, probabilities_to_labels
-from .preprocess import model_input, to_case_grid
+from .preprocess import keep_sequences, model_input, to_case_grid
 
 # Windows near the training patch size: the network's group normalisation sees statistics like
 # those of training. One window over the whole 2 mm brain is twice as fast but scored lower on
@@ -104,6 +104,7 @@ class CardSegmenter:
     def probabilities(self, case, engine, tta=False, progress=None, cancel=None):
         """(WT, TC, ET) probabilities on the case's grid, and the TTA samples (or None). Where the case has a
         whole_tumour_view, WT is the mean of the reading of every sequence and the reading of the view's."""
+        model = model_input(case, self.card.input.get("spacing_mm", 2.0))
         brain = case.brain_mask_array()
         view = self.whole_tumour_view(case)
         share = 0.5 if view else 1.0  # of the progress
@@ -111,27 +112,24 @@ class CardSegmenter:
         def part(start):
             return (lambda fraction, text: progress(start + share * fraction, text)) if progress else None
 
-        samples = self._readings(case, brain, engine, tta, part(0.0), cancel)
+        samples = self._readings(model, case.reference, brain, engine, tta, part(0.0), cancel)
         if view:
-            alone = case.only(view)
-            # The same brain as the first reading, not found again from the view's sequences.
-            alone.brain_mask = image_from_array(brain.astype(np.uint8), case.reference)
-            whole = self._readings(alone, brain, engine, tta, part(0.5), cancel, channels=1,
-                                   message=f"whole tumour from {' + '.join(view)}")
+            whole = self._readings(keep_sequences(model, view), case.reference, brain, engine, tta, part(0.5), cancel,
+                                   outputs=1, message=f"whole tumour from {' + '.join(view)}")
             samples[:, 0] = (samples[:, 0] + whole[:, 0]) / 2
         return samples.mean(axis=0), (samples if tta else None)
 
-    def _readings(self, case, brain, engine, tta, progress, cancel, channels=None, message="segmenting") -> np.ndarray:
-        """The network's pass (or TTA passes) over the case, the first `channels` outputs (all: None) on the
-        case's grid and zero outside the brain: (passes, channels, z, y, x)."""
-        model = model_input(case, self.card.input.get("spacing_mm", 2.0))
+    def _readings(self, model, reference, brain, engine, tta, progress, cancel, outputs=None,
+                  message="segmenting") -> np.ndarray:
+        """The network's pass (or TTA passes) over the model input, its first `outputs` (all: None) on the case's
+        grid and zero outside the brain: (passes, outputs, z, y, x)."""
         window = (self.card.input.get("window", DEFAULT_WINDOW),) * 3
         coarse = sigmoid_passes(engine, self.network(engine), model.channels, window, tta, progress, cancel, message)
         # Linear resampling commutes with the mean: each pass goes back to the case's grid once. Tumour lies
         # in the brain the model read: the 2 mm output's spill past its edge (or into a head's scalp) goes.
         samples = []
         for sample in coarse:
-            on_case = to_case_grid(sample[:channels], model, case.reference)
+            on_case = to_case_grid(sample[:outputs], model, reference)
             on_case *= brain  # in place: a full-resolution copy is 100 MB
             samples.append(on_case)
         return np.stack(samples)
