@@ -96,6 +96,19 @@ def test_segment_with_impute_missing_leaves_a_missing_t1c_out(tmp_path, phantom)
     assert any("t1c missing and left out" in note for note in summary["notes"])
 
 
+def test_segment_with_impute_missing_imputes_nothing_without_an_acquired_t2_or_flair(tmp_path, phantom):
+    """From T1-weighted images alone, imputed T2 and FLAIR segmented worse than none in cross-validation."""
+    model = make_model(tmp_path / "model")
+    for given in (("t1n", "t1c"), ("t1c",)):
+        case = _case_folder(tmp_path / "-".join(given), phantom, given)
+        out = tmp_path / ("out-" + "-".join(given))
+        assert main(["segment", str(case), "--out", str(out), "--model", str(model), "--impute-missing"]) == 0
+        summary = json.loads((out / "volumes.json").read_text())
+        assert summary["sequences"] == list(given)
+        assert any("with neither T2 nor FLAIR acquired" in note for note in summary["notes"])
+        assert not any("Synthetic inputs" in note for note in summary["notes"])
+
+
 needs_data = pytest.mark.skipif(not SHARED_DATA.exists(), reason=f"real cases not available: {SHARED_DATA} is absent")
 
 

@@ -20,6 +20,10 @@ SLICES_PER_BATCH = 16
 # imputed T1c lowered the segmenter's TC / ET Dice from 0.58 / 0.47 to 0.25 / 0.17, while leaving
 # it out gave 0.45 / 0.23; a synthesis cannot show contrast enhancement that is not in the others.
 NOT_IMPUTED_FOR_SEGMENTATION = ("t1c",)
+# Nothing is imputed before segmenting where neither of these was acquired: from T1-weighted images alone,
+# imputed T2 and FLAIR segmented worse than none (scripts/impute_without_t2.py; T1 + T1c: TC Dice 0.43
+# absent, 0.26 imputed), while beside an acquired FLAIR, imputed T1 and T2 helped (T1c + FLAIR).
+NEEDED_TO_IMPUTE_FOR_SEGMENTATION = ("t2w", "t2f")
 # A U-Net halves each side at every level: slices are padded up to a multiple of 2^5.
 SIDE_MULTIPLE = 32
 
@@ -120,7 +124,12 @@ def impute_case(case, sequences=None, model="imputer", engine=None, progress=Non
 
 
 def impute_for_segmentation(case, engine=None, progress=None, cancel=None) -> tuple:
-    """(case, notes): the missing sequences imputed, except those that measured worse imputed than absent."""
+    """(case, notes): the missing sequences imputed, except those that measured worse imputed than absent, and
+    none where neither T2 nor FLAIR was acquired."""
+    acquired = set(case.present) - case.synthetic
+    if case.missing and not acquired & set(NEEDED_TO_IMPUTE_FOR_SEGMENTATION):
+        return case, [f"{', '.join(case.missing)} missing and left out, not imputed: with neither T2 nor FLAIR "
+                      "acquired, imputed sequences segmented worse than none in cross-validation."]
     targets = [s for s in case.missing if s not in NOT_IMPUTED_FOR_SEGMENTATION]
     out = impute_case(case, targets, "default", engine, progress, cancel).case_with_imputed(case) if targets else case
     skipped = [s for s in case.missing if s in NOT_IMPUTED_FOR_SEGMENTATION]
