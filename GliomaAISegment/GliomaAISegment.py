@@ -226,8 +226,9 @@ class GliomaAISegmentWidget(ScriptedLoadableModuleWidget, ParameterNodeWidgetMix
         self.updatePanel()
 
     def onFinetuned(self, made) -> None:
-        if made.improved and self._parameterNode is not None:
-            self._parameterNode.modelPath = made.card.parent  # the next Apply runs the new version
+        if made.improved:
+            if self._parameterNode is not None:
+                self._parameterNode.modelPath = made.card.parent  # the next Apply runs the new version
             verdict = _("New version {version} in {folder}, chosen as the model: it did better on the held-out "
                         "corrections.")
         elif made.improved is None:
