@@ -156,6 +156,15 @@ def test_with_sequences_missing_the_notes_say_what_the_model_scored_with_them(ph
     assert sequence_notes(acquired.only(("t2f", "t1c"))) == [
         "In cross-validation with t1c + t2f alone, tiny 0.1 scored Dice WT / TC / ET 0.79 / 0.60 / 0.70 "
         "(all four sequences: 0.86 / 0.70 / 0.75)."]
+    card["scores"]["missing_sequences"]["by_sequences"]["t1n + t1c"] = summary(0.374, 0.479, 0.569)
+    card["scores"]["missing_sequences"]["by_sequences"]["t2w + t2f"] = summary(0.86, 0.545, 0.276)
+    model.write_text(json.dumps(card))
+    assert sequence_notes(acquired.only(("t1n", "t1c"))) == [
+        "In cross-validation with t1n + t1c alone, tiny 0.1 scored Dice WT / TC / ET 0.37 / 0.48 / 0.57 "
+        "(all four sequences: 0.86 / 0.70 / 0.75); the whole tumour's edema shows on T2 and FLAIR: load either if "
+        "it was acquired."]
+    assert sequence_notes(acquired.only(("t2w", "t2f")))[0].endswith(
+        "; the core and enhancing tumour show on T1c: load it if it was acquired.")
     assert sequence_notes(acquired) == [], "all four given: nothing to warn of"
     assert sequence_notes(acquired.only(("t1c",))) == ["tiny 0.1 was not scored with t1c alone: its accuracy here "
                                                       "is unknown."]
