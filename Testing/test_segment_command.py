@@ -209,3 +209,10 @@ def test_the_whole_tumour_is_also_read_from_the_sequences_the_card_names(phantom
     assert reading(model, []).whole_tumour_also_from == ()
     assert reading(model, ["t2f"]).whole_tumour_also_from == ("t2f",)
     assert load_segmenter(model).whole_tumour_also_from == ("t2w", "t2f"), "reading() changed the loaded model"
+    # A fold's weights scored as the shipped model reads and labels.
+    from gliomaai.training.crossval import as_shipped
+
+    rules = tuned(twice, (0.1, 0.2, 0.3), 0.5)
+    scored = as_shipped(model, rules)
+    assert (scored.thresholds, scored.enhancing_zscore, scored.whole_tumour_also_from) == \
+        ((0.1, 0.2, 0.3), 0.5, ("t2w", "t2f"))

@@ -21,8 +21,8 @@ from gliomaai.imputation.imputer import NOT_IMPUTED_FOR_SEGMENTATION, impute_cas
 from gliomaai.inference.engine import default_engine
 from gliomaai.models.card import read_card
 from gliomaai.models.registry import load_segmenter
-from gliomaai.segmentation.segmenter import segment_case, sequences_key, tuned
-from gliomaai.training.crossval import REGIONS, reading, score_labels
+from gliomaai.segmentation.segmenter import segment_case, sequences_key
+from gliomaai.training.crossval import REGIONS, as_shipped, score_labels
 from gliomaai.training.data import load_labelled_case
 
 FOLDS = ("fold0", "fold1", "fold2", "fold3")
@@ -43,8 +43,7 @@ def main() -> None:
         held_out = read_card(segmenter_card).training["held_out"]
         if read_card(imputer).training["held_out"] != held_out:
             raise SystemExit(f"{fold}: the imputer and the segmenter hold out different cases")
-        segmenter = tuned(reading(segmenter_card, shipped.whole_tumour_also_from), shipped.thresholds,
-                          shipped.enhancing_zscore)
+        segmenter = as_shipped(segmenter_card, shipped)
         for name in held_out:
             case = load_labelled_case(args.data, name)
             for given in GIVEN:

@@ -23,8 +23,8 @@ from tqdm import tqdm
 from gliomaai.inference.engine import default_engine
 from gliomaai.models.card import read_card
 from gliomaai.models.registry import load_segmenter
-from gliomaai.segmentation.segmenter import MISSING_SEQUENCE_SCORES, segment_case, sequences_key, tuned
-from gliomaai.training.crossval import reading, score_labels, sequences_table, summarise
+from gliomaai.segmentation.segmenter import MISSING_SEQUENCE_SCORES, segment_case, sequences_key
+from gliomaai.training.crossval import as_shipped, score_labels, sequences_table, summarise
 from gliomaai.training.data import load_labelled_case
 
 FOLDS = ("fold0", "fold1", "fold2", "fold3")
@@ -50,8 +50,7 @@ def main() -> None:
     rows = earlier["cases"] if earlier else []
     done = {(r["case"], sequences_key(tuple(r["sequences"]))) for r in rows}
     for fold in FOLDS:
-        model = tuned(reading(args.runs / fold / "model.json", shipped.whole_tumour_also_from), shipped.thresholds,
-                      shipped.enhancing_zscore)
+        model = as_shipped(args.runs / fold / "model.json", shipped)
         for case_name in tqdm(read_card(args.runs / fold / "model.json").training["held_out"], desc=fold):
             case = load_labelled_case(args.data, case_name)
             for subset in SUBSETS:

@@ -53,6 +53,13 @@ def reading(model, whole_tumour_also_from=None):
     return segmenter
 
 
+def as_shipped(model, shipped=None):
+    """The model's weights read and labelled as the shipped model (default: the built-in one) reads and labels:
+    its thresholds, ET rule and whole-tumour reading. How a fold's model is scored beside the shipped rules."""
+    shipped = shipped or load_segmenter("default")
+    return tuned(reading(model, shipped.whole_tumour_also_from), shipped.thresholds, shipped.enhancing_zscore)
+
+
 def chosen_segmenter(model, choice: dict | None = None, whole_tumour_also_from=None):
     """The model as a segmenter, labelling with a choice of thresholds and ET rule when given."""
     segmenter = reading(model, whole_tumour_also_from)
