@@ -40,6 +40,17 @@ def test_an_inserted_tumour_is_nested_new_and_has_glioma_contrast(training_case)
     assert np.array_equal(channels[:, ~new & (targets[0] == 0)][:, :10], training_case.channels[:, ~new & (targets[0] == 0)][:, :10])
 
 
+def test_the_synthetic_cores_radius_follows_the_range_asked_for(training_case):
+    def core_voxels(core_radius, seed):
+        _, targets = insert_tumour(training_case.channels, training_case.targets, training_case.brain,
+                                   np.random.default_rng(seed), core_radius=core_radius)
+        return int(((targets[1] > 0) & (training_case.targets[1] == 0)).sum())
+
+    small = [core_voxels((1.0, 1.5), seed) for seed in range(8)]  # the rim (1-2.5 voxels) is part of the core
+    large = [core_voxels((3.0, 3.5), seed) for seed in range(8)]
+    assert all(s > 0 for s in small) and np.mean(large) > 2 * np.mean(small)
+
+
 def test_samples_keep_at_least_one_sequence_and_often_all(training_case):
     rng = np.random.default_rng(0)
     kept = [tuple(np.any(drop_sequences(training_case.channels, rng) != 0, axis=(1, 2, 3))) for _ in range(200)]
@@ -107,6 +118,20 @@ def test_a_finished_run_goes_on_in_a_second_cycle_as_a_two_cycle_run_would(data_
     assert len(rates) == 8 and rates[3] < rates[2] < rates[1]  # the first cycle cools down ...
     assert rates[4] == max(rates[:4]) and rates[7] < rates[6] < rates[5]  # ... the second restarts
     assert extended.training["config"]["cycles"] == 2
+
+
+def test_a_run_can_start_from_another_models_weights(data_folder, tmp_path):
+    torch.set_num_threads(1)
+    common = dict(data=str(data_folder), batch=1, patch=(16, 16, 16), silver=False, spacing_mm=4.0,
+                  architecture=SMALL, warmup=2, learning_rate=0.0)  # no learning: the weights stay as they start
+    first = train(TrainConfig(out=str(tmp_path / "a"), steps=2, seed=0, **common), progress=False)
+    started = read_card(train(TrainConfig(out=str(tmp_path / "b"), steps=2, seed=1, init_from=str(first), **common),
+                              progress=False))
+    fresh = read_card(train(TrainConfig(out=str(tmp_path / "c"), steps=2, seed=1, **common), progress=False))
+    a, b, c = (torch.load(card.weights_path, weights_only=True) for card in (read_card(first), started, fresh))
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not all(torch.equal(a[k], c[k]) for k in a)
+    assert started.training["config"]["init_from"] == str(first)
 
 
 def test_a_run_goes_on_from_the_cache_alone_without_the_image_readers(data_folder, tmp_path):

@@ -23,12 +23,16 @@ def add_parser(subparsers):
     parser.add_argument("--until", type=int, help="stop at this step (checkpointed); run again later to go on")
     parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then the CPU), cpu, cuda, mps")
     parser.add_argument("--no-synthetic-tumours", action="store_true", help="do not insert synthetic tumours")
+    parser.add_argument("--synthetic-core-radius-mm", type=float, nargs=2, default=(3.0, 12.0), metavar=("MIN", "MAX"),
+                        help="range of the synthetic tumours' core radius (default 3 12)")
+    parser.add_argument("--init-from", help="model card (.json) whose weights start the run instead of random ones")
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
     card = train(TrainConfig(data=args.data, out=args.out, steps=args.steps, cycles=args.cycles, fold=args.fold, folds=args.folds,
                              seed=args.seed, synthetic_tumours=not args.no_synthetic_tumours,
+                             synthetic_core_radius_mm=tuple(args.synthetic_core_radius_mm), init_from=args.init_from,
                              device=args.device), until=args.until)
     print(f"Wrote {card} and its weights" if card else f"Stopped at step {args.until}; run again to go on")
     return 0

@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..sequences import SEQUENCES
-from .synthetic_tumours import insert_tumour
+from .synthetic_tumours import CORE_RADIUS, insert_tumour
 
 T1C, T2F = SEQUENCES.index("t1c"), SEQUENCES.index("t2f")
 
@@ -38,11 +38,12 @@ def crop_patch(arrays, centre, size):
 
 
 def training_sample(case, rng: np.random.Generator, patch=(64, 64, 64), synthetic_tumours: bool = True,
-                    tumour_fraction: float = 0.67):
-    """One (input, target) pair of float32 arrays from a TrainingCase."""
+                    tumour_fraction: float = 0.67, core_radius: tuple = CORE_RADIUS):
+    """One (input, target) pair of float32 arrays from a TrainingCase; `core_radius`: the synthetic
+    tumours' (insert_tumour)."""
     channels, targets = case.channels, case.targets
     if synthetic_tumours and rng.random() < 0.5:
-        channels, targets = insert_tumour(channels, targets, case.brain, rng)
+        channels, targets = insert_tumour(channels, targets, case.brain, rng, core_radius=core_radius)
     tumour = np.argwhere(targets[0] > 0)
     if len(tumour) and rng.random() < tumour_fraction:
         centre = tumour[rng.integers(len(tumour))]

@@ -27,9 +27,13 @@ def _irregular_distance(shape, centre, radii, rng, roughness):
     return distance * (1 + roughness * noise)
 
 
+CORE_RADIUS = (1.5, 6.0)  # coarse voxels (2 mm): 3-12 mm
+
+
 def insert_tumour(channels: np.ndarray, targets: np.ndarray, brain: np.ndarray, rng: np.random.Generator,
-                  max_tries: int = 20):
-    """A copy of (channels, targets) with one synthetic tumour in healthy brain; unchanged if none fits."""
+                  max_tries: int = 20, core_radius: tuple = CORE_RADIUS):
+    """A copy of (channels, targets) with one synthetic tumour in healthy brain; unchanged if none fits.
+    `core_radius`: the range (voxels) of the core's radius, drawn uniformly."""
     shape = brain.shape
     existing = ndimage.binary_dilation(targets[0] > 0, iterations=6)
     candidates = np.argwhere(ndimage.binary_erosion(brain, iterations=8) & ~existing)
@@ -37,7 +41,7 @@ def insert_tumour(channels: np.ndarray, targets: np.ndarray, brain: np.ndarray, 
         return channels, targets
     for _ in range(max_tries):
         centre = candidates[rng.integers(len(candidates))]
-        core = rng.uniform(1.5, 6.0)  # coarse voxels (2 mm): 3-12 mm radius
+        core = rng.uniform(*core_radius)
         rim = 0.0 if rng.random() < 0.25 else rng.uniform(1.0, 2.5)
         edema = rng.uniform(2.0, 9.0)
         outer = core + rim + edema

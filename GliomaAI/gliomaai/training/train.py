@@ -13,10 +13,11 @@ import torch
 from tqdm import tqdm
 
 from ..inference.engine import choose_device
-from ..models.card import ModelCard, sha256_of
+from ..models.card import ModelCard, load_state_dict, read_card, sha256_of
 from ..models.network import DEFAULT_SEGMENTER, build_network
 from ..sequences import SEQUENCES
 from .augment import training_sample
+from .synthetic_tumours import CORE_RADIUS
 from .checkpoint import learning_rate_factor, run_steps
 from .data import TRAINABLE_SILVER, expert_cases, prepare
 
@@ -37,12 +38,14 @@ class TrainConfig:
     folds: int = 4
     fold: int | None = None  # None: train on every trainable case
     synthetic_tumours: bool = True
+    synthetic_core_radius_mm: tuple = (3.0, 12.0)  # the synthetic tumours' core radius, drawn uniformly
     silver: bool = True
     spacing_mm: float = 2.0
     checkpoint_every: int = 50
     validate_every: int = 250
     architecture: dict = field(default_factory=lambda: DEFAULT_SEGMENTER)
     device: str = "auto"  # as the inference engine chooses: CUDA, then MPS, then the CPU
+    init_from: str | None = None  # a model card (.json) whose weights start the run (None: random)
 
 
 def split(cases: list[str], folds: int, fold: int | None, seed: int = 0) -> tuple[list, list]:
@@ -71,9 +74,12 @@ def coarse_dice(network, case, patch) -> dict:
     return out
 
 
-def optimisation_step(network, optimizer, loss_function, cases, rng, batch: int, patch, synthetic_tumours: bool) -> float:
-    """One step on a batch of fresh samples from random cases; the loss."""
-    samples = [training_sample(cases[rng.integers(len(cases))], rng, patch, synthetic_tumours) for _ in range(batch)]
+def optimisation_step(network, optimizer, loss_function, cases, rng, batch: int, patch, synthetic_tumours: bool,
+                      core_radius: tuple = CORE_RADIUS) -> float:
+    """One step on a batch of fresh samples from random cases; the loss. `core_radius`: the synthetic tumours'
+    core radius range in coarse voxels."""
+    samples = [training_sample(cases[rng.integers(len(cases))], rng, patch, synthetic_tumours, core_radius=core_radius)
+               for _ in range(batch)]
     device = next(network.parameters()).device
     x = torch.from_numpy(np.stack([s[0] for s in samples])).to(device)
     y = torch.from_numpy(np.stack([s[1] for s in samples])).to(device)
@@ -107,17 +113,21 @@ def train(config: TrainConfig, progress: bool = True, until: int | None = None) 
         torch.backends.cudnn.benchmark = True  # one patch size throughout: the fastest kernels are chosen once
     torch.manual_seed(config.seed)
     network = build_network(config.architecture).to(device)
+    if config.init_from:  # a checkpoint, when there is one, restores the run's own weights over these
+        network.load_state_dict(load_state_dict(read_card(config.init_from)))
     optimizer = torch.optim.AdamW(network.parameters(), lr=config.learning_rate, weight_decay=1e-5)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: learning_rate_factor(s, config.steps, config.warmup, config.cycles))
     loss_function = DiceCELoss(sigmoid=True, batch=True)
     rng = np.random.default_rng(config.seed)
+    core_radius = tuple(r / config.spacing_mm for r in config.synthetic_core_radius_mm)
+
     def validate():
         return [{"case": case.name, **{r: round(float(v), 4) for r, v in coarse_dice(network, case, config.patch).items()}}
                 for case in held_out]
 
     step, seconds = run_steps(out, network, optimizer, scheduler, rng, config.steps,
                               lambda: optimisation_step(network, optimizer, loss_function, cases, rng, config.batch,
-                                                        config.patch, config.synthetic_tumours),
+                                                        config.patch, config.synthetic_tumours, core_radius),
                               validate if held_out else None, config.validate_every, config.checkpoint_every,
                               until, progress)
     if step < config.steps:
