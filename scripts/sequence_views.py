@@ -31,7 +31,7 @@ from gliomaai.inference.engine import default_engine
 from gliomaai.models.card import read_card
 from gliomaai.models.registry import load_segmenter
 from gliomaai.segmentation.segmenter import acquired_t1c_zscore, draw_labels, sequences_key, tuned
-from gliomaai.training.crossval import CANDIDATE_THRESHOLDS, REGIONS, markdown_table, score_labels, summarise
+from gliomaai.training.crossval import CANDIDATE_THRESHOLDS, markdown_table, score_labels, summarise
 from gliomaai.training.data import EVALUATION_ONLY, load_labelled_case
 
 FOLDS = ("fold0", "fold1", "fold2", "fold3")
