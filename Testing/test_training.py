@@ -132,6 +132,11 @@ def test_a_run_can_start_from_another_models_weights(data_folder, tmp_path):
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert not all(torch.equal(a[k], c[k]) for k in a)
     assert started.training["config"]["init_from"] == str(first)
+    from gliomaai.errors import GliomaAIError
+    other = {"class": "SegResNet", "params": {**SMALL["params"], "init_filters": 16}}
+    with pytest.raises(GliomaAIError, match="not the one this run trains"):
+        train(TrainConfig(out=str(tmp_path / "d"), steps=2, init_from=str(first), **{**common, "architecture": other}),
+              progress=False)
 
 
 def test_a_run_goes_on_from_the_cache_alone_without_the_image_readers(data_folder, tmp_path):

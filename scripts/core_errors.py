@@ -34,13 +34,14 @@ FOLDS = ("fold0", "fold1", "fold2", "fold3")
 NEAR_MM = 5.0  # a false or missed voxel within this distance of the other's core is an edge error
 
 
-def core_errors(case, segmenter, probabilities, t1c) -> dict:
-    """The core's volumes and errors (mL) at the segmenter's rules, and its Dice at each candidate TC threshold."""
+def core_errors(case, segmenter, probabilities, t1c, labels) -> dict:
+    """The core's volumes and errors (mL) in `labels` (as the segmenter drew them from its probabilities), and
+    the core's Dice at each candidate TC threshold."""
     ml = voxel_volume_ml(case.reference)
     spacing = case.reference.GetSpacing()[::-1]  # numpy order
     truth_labels = case.label_array()
     truth = region_masks(truth_labels, REGIONS)
-    drawn = region_masks(draw_labels(segmenter, case, probabilities, t1c)[0], REGIONS)
+    drawn = region_masks(labels, REGIONS)
     false, missed = drawn["TC"] & ~truth["TC"], truth["TC"] & ~drawn["TC"]
     from_truth = ndimage.distance_transform_edt(~truth["TC"], sampling=spacing)
     from_drawn = ndimage.distance_transform_edt(~drawn["TC"], sampling=spacing)
@@ -121,16 +122,19 @@ def main() -> None:
         case = load_labelled_case(args.data, name)
         segmenter = as_shipped(model, shipped)
         probabilities, _ = segmenter.probabilities(case, engine)
-        rows.append({"part": part, **core_errors(case, segmenter, probabilities, acquired_t1c_zscore(case))})
+        t1c = acquired_t1c_zscore(case)
+        labels = draw_labels(segmenter, case, probabilities, t1c)[0]
+        rows.append({"part": part, **core_errors(case, segmenter, probabilities, t1c, labels)})
+    totals = summary(rows)
     args.out.write_text(json.dumps({"rules": {"thresholds": list(shipped.thresholds),
                                               "enhancing_t1c_zscore": shipped.enhancing_zscore},
-                                    "summary": summary(rows), "per_case": rows}, indent=1) + "\n")
+                                    "summary": totals, "per_case": rows}, indent=1) + "\n")
     plot(rows, shipped.thresholds[1], args.out.with_suffix(".png"))
     for row in rows:
         print(f"{row['case']:22s} Dice {row['dice']:.3f}  core {row['expert_core_ml']:6.1f} mL (NETC "
               f"{row['expert_netc_ml']:5.1f}), drawn {row['drawn_core_ml']:6.1f}; false {row['false_ml']}; "
               f"missed {row['missed_ml']}")
-    print(json.dumps(summary(rows), indent=1))
+    print(json.dumps(totals, indent=1))
 
 
 if __name__ == "__main__":

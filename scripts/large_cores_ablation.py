@@ -58,14 +58,16 @@ def main() -> None:
             raise SystemExit(f"Fold {fold}: the arms hold out different cases.")
         runs[fold] = {name: {"path": str(Path(card.path).parent), "steps": card.training["steps"],
                              "config": card.training["config"]} for name, card in cards.items()}
+        segmenters = {name: as_shipped(card.path, shipped) for name, card in cards.items()}
         for case_name in tqdm(held_out.pop(), desc=f"fold {fold}"):
             case = load_labelled_case(args.data, case_name)
             t1c = acquired_t1c_zscore(case)
-            for name, card in cards.items():
-                segmenter = as_shipped(card.path, shipped)
+            for name, segmenter in segmenters.items():
                 probabilities, _ = segmenter.probabilities(case, engine)
-                row = score_labels(case, draw_labels(segmenter, case, probabilities, t1c)[0], 0.0)
-                rows[name].append({"fold": fold, **row, "core": core_errors(case, segmenter, probabilities, t1c)})
+                labels = draw_labels(segmenter, case, probabilities, t1c)[0]
+                row = score_labels(case, labels, 0.0)
+                rows[name].append({"fold": fold, **row,
+                                   "core": core_errors(case, segmenter, probabilities, t1c, labels)})
                 print(f"{case_name:22s} {name:10s} Dice " + " / ".join(f"{row[r]['dice']:.3f}" for r in REGIONS),
                       flush=True)
     scores = {"rules": {"thresholds": list(shipped.thresholds), "enhancing_t1c_zscore": shipped.enhancing_zscore,

@@ -23,8 +23,8 @@ def add_parser(subparsers):
     parser.add_argument("--until", type=int, help="stop at this step (checkpointed); run again later to go on")
     parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then the CPU), cpu, cuda, mps")
     parser.add_argument("--no-synthetic-tumours", action="store_true", help="do not insert synthetic tumours")
-    parser.add_argument("--synthetic-core-radius-mm", type=float, nargs=2, default=(3.0, 12.0), metavar=("MIN", "MAX"),
-                        help="range of the synthetic tumours' core radius (default 3 12)")
+    parser.add_argument("--synthetic-core-radius-mm", type=float, nargs=2, default=TrainConfig.synthetic_core_radius_mm,
+                        metavar=("MIN", "MAX"), help="range of the synthetic tumours' core radius (default %(default)s)")
     parser.add_argument("--init-from", help="model card (.json) whose weights start the run instead of random ones")
     parser.set_defaults(run=run)
 

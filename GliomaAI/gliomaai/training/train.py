@@ -12,14 +12,15 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from ..errors import GliomaAIError
 from ..inference.engine import choose_device
 from ..models.card import ModelCard, load_state_dict, read_card, sha256_of
 from ..models.network import DEFAULT_SEGMENTER, build_network
 from ..sequences import SEQUENCES
 from .augment import training_sample
-from .synthetic_tumours import CORE_RADIUS
 from .checkpoint import learning_rate_factor, run_steps
 from .data import TRAINABLE_SILVER, expert_cases, prepare
+from .synthetic_tumours import CORE_RADIUS
 
 REGIONS = ("WT", "TC", "ET")
 
@@ -112,9 +113,13 @@ def train(config: TrainConfig, progress: bool = True, until: int | None = None) 
     if device.startswith("cuda"):
         torch.backends.cudnn.benchmark = True  # one patch size throughout: the fastest kernels are chosen once
     torch.manual_seed(config.seed)
+    start = read_card(config.init_from) if config.init_from else None
+    if start is not None and start.architecture != config.architecture:
+        raise GliomaAIError(f"{config.init_from}: its network ({start.architecture}) is not the one this run trains.",
+                            "Start from a model of the same architecture, or leave out --init-from.")
     network = build_network(config.architecture).to(device)
-    if config.init_from:  # a checkpoint, when there is one, restores the run's own weights over these
-        network.load_state_dict(load_state_dict(read_card(config.init_from)))
+    if start is not None:  # a checkpoint, when there is one, restores the run's own weights over these
+        network.load_state_dict(load_state_dict(start))
     optimizer = torch.optim.AdamW(network.parameters(), lr=config.learning_rate, weight_decay=1e-5)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: learning_rate_factor(s, config.steps, config.warmup, config.cycles))
     loss_function = DiceCELoss(sigmoid=True, batch=True)
