@@ -139,6 +139,21 @@ def test_a_run_can_start_from_another_models_weights(data_folder, tmp_path):
               progress=False)
 
 
+@pytest.mark.parametrize("network", ["segresnet-16", "dynunet", "unet"])
+def test_each_network_on_offer_trains_from_the_command_line_and_then_segments(network, data_folder, tmp_path):
+    from gliomaai.cli import main
+    from gliomaai.models.network import SEGMENTERS
+    from gliomaai.segmentation.segmenter import segment_case
+
+    torch.set_num_threads(1)
+    run = tmp_path / network
+    assert main(["train", "--data", str(data_folder), "--out", str(run), "--steps", "2", "--network", network]) == 0
+    card = read_card(run / "model.json")
+    assert card.architecture == SEGMENTERS[network]
+    result = segment_case(make_phantom((32, 40, 40), seed=7), str(run / "model.json"))
+    assert result.labels_array().shape == (32, 40, 40) and result.model == card.name
+
+
 def test_a_run_goes_on_from_the_cache_alone_without_the_image_readers(data_folder, tmp_path):
     """A GPU machine has torch and MONAI but no SimpleITK: the cache made here is all training reads."""
     import os

@@ -7,7 +7,7 @@
 #
 #   RUNS=~/.cache/gliomaai/runs OUT=~/.cache/gliomaai/runs-large-cores scripts/train-segmenter-large-cores.sh
 #
-# Then scripts/large_cores_ablation.py scores them beside the 6000-step folds.
+# Then scripts/compare_runs.py scores them beside the 6000-step folds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${DATA:-../shared/data}

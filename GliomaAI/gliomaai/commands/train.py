@@ -6,6 +6,7 @@ are installed (torch, MONAI, numpy, scipy; no image readers): a GPU machine trai
 
 import sys
 
+from ..models.network import SEGMENTERS
 from ..training.train import TrainConfig, train
 
 
@@ -25,6 +26,9 @@ def add_parser(subparsers):
     parser.add_argument("--no-synthetic-tumours", action="store_true", help="do not insert synthetic tumours")
     parser.add_argument("--synthetic-core-radius-mm", type=float, nargs=2, default=TrainConfig.synthetic_core_radius_mm,
                         metavar=("MIN", "MAX"), help="range of the synthetic tumours' core radius (default %(default)s)")
+    parser.add_argument("--network", choices=list(SEGMENTERS), default="segresnet-8",
+                        help="the network to train (default %(default)s, the shipped model's); "
+                             "benchmarks/architectures.py times each")
     parser.add_argument("--init-from", help="model card (.json) whose weights start the run instead of random ones")
     parser.set_defaults(run=run)
 
@@ -33,7 +37,7 @@ def run(args) -> int:
     card = train(TrainConfig(data=args.data, out=args.out, steps=args.steps, cycles=args.cycles, fold=args.fold, folds=args.folds,
                              seed=args.seed, synthetic_tumours=not args.no_synthetic_tumours,
                              synthetic_core_radius_mm=tuple(args.synthetic_core_radius_mm), init_from=args.init_from,
-                             device=args.device), until=args.until)
+                             architecture=SEGMENTERS[args.network], device=args.device), until=args.until)
     print(f"Wrote {card} and its weights" if card else f"Stopped at step {args.until}; run again to go on")
     return 0
 

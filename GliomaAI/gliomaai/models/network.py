@@ -5,11 +5,24 @@ import functools
 from ..errors import GliomaAIError
 
 # The default segmenter: a narrow SegResNet (init_filters 8) on 2 mm voxels. At that width a
-# training step on two 4x64^3 patches takes about a second on two CPU cores, a full case a few.
+# training step on two 4x48^3 patches takes about 0.35 s on two CPU cores, a full case's brain under 1 s.
 DEFAULT_SEGMENTER = {
     "class": "SegResNet",
     "params": {"spatial_dims": 3, "in_channels": 4, "out_channels": 3, "init_filters": 8,
                "blocks_down": [1, 2, 2, 4], "blocks_up": [1, 1, 1], "dropout_prob": 0.1},
+}
+
+# The segmenters `gliomaai train --network` offers, each sized for 48^3 patches of 2 mm voxels
+# (three or four halvings). `python benchmarks/architectures.py` times them on this machine.
+_SEGMENTER_IO = {"spatial_dims": 3, "in_channels": 4, "out_channels": 3}
+SEGMENTERS = {
+    "segresnet-8": DEFAULT_SEGMENTER,
+    "segresnet-16": {"class": "SegResNet", "params": {**DEFAULT_SEGMENTER["params"], "init_filters": 16}},
+    "dynunet": {"class": "DynUNet", "params": {**_SEGMENTER_IO, "kernel_size": [3, 3, 3, 3], "strides": [1, 2, 2, 2],
+                                               "upsample_kernel_size": [2, 2, 2], "filters": [16, 32, 64, 128],
+                                               "res_block": True}},
+    "unet": {"class": "UNet", "params": {**_SEGMENTER_IO, "channels": [16, 32, 64, 128], "strides": [2, 2, 2],
+                                         "num_res_units": 2}},
 }
 
 

@@ -37,6 +37,12 @@ def expert_cases(data: Path) -> list[str]:
     return sorted(n for n in manifest if n.startswith("brats18-"))
 
 
+def silver_cases(data: Path) -> list[str]:
+    """The trainable silver-labelled cases that the folder's manifest lists (a folder may lack some)."""
+    manifest = json.loads((data / "manifest.json").read_text())["cases"]
+    return [n for n in TRAINABLE_SILVER if n in manifest]
+
+
 def load_labelled_case(data: Path, name: str):
     """A case with its labels: the expert ones, or the majority-vote consensus of the algorithms."""
     # Imported here: training from the cache needs neither SimpleITK nor the readers (a GPU machine has neither).

@@ -19,7 +19,7 @@ from ..models.network import DEFAULT_SEGMENTER, build_network
 from ..sequences import SEQUENCES
 from .augment import training_sample
 from .checkpoint import learning_rate_factor, run_steps
-from .data import TRAINABLE_SILVER, expert_cases, prepare
+from .data import expert_cases, prepare, silver_cases
 from .synthetic_tumours import CORE_RADIUS
 
 REGIONS = ("WT", "TC", "ET")
@@ -105,7 +105,7 @@ def train(config: TrainConfig, progress: bool = True, until: int | None = None) 
     data = Path(config.data)
     training_names, held_out_names = split(expert_cases(data), config.folds, config.fold, config.seed)
     if config.silver:
-        training_names += list(TRAINABLE_SILVER)
+        training_names += silver_cases(data)
     cases = [prepare(data, n, config.spacing_mm) for n in tqdm(training_names, desc="preparing", disable=not progress)]
     held_out = [prepare(data, n, config.spacing_mm) for n in held_out_names]
 

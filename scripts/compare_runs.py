@@ -1,9 +1,9 @@
-"""What larger synthetic tumour cores add: runs of the same folds compared on their held-out cases,
+"""Runs of the same folds (arms: another recipe, another network) compared on their held-out cases,
 each labelled with the shipped model's rules (thresholds, ET rule, whole-tumour reading).
 
-    python scripts/large_cores_ablation.py --arm before=RUNS/fold{} --arm control=OUT/control-fold{} \\
-        --arm large=OUT/big-fold{} --folds 0 3 [--data ../shared/data] \\
-        [--out docs/models/segmenter/scores-large-cores.json]
+    python scripts/compare_runs.py --arm before=RUNS/fold{} --arm control=OUT/control-fold{} \\
+        --arm large=OUT/big-fold{} --folds 0 3 --out docs/models/segmenter/scores-large-cores.json \\
+        [--data ../shared/data]
 
 An arm is NAME=PATTERN, `{}` standing for the fold. Per case: Dice and HD95 per region, and the
 core's volumes and errors as scripts/core_errors.py reports them; per arm, the means, and the mean
@@ -45,7 +45,7 @@ def main() -> None:
     parser.add_argument("--arm", action="append", required=True, metavar="NAME=PATTERN")
     parser.add_argument("--folds", type=int, nargs="+", required=True)
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
-    parser.add_argument("--out", type=Path, default=Path("docs/models/segmenter/scores-large-cores.json"))
+    parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     arms = dict(arm.split("=", 1) for arm in args.arm)
     engine, shipped = default_engine(), load_segmenter("default")

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The networks `gliomaai train --network` offers, compared at the same training time on this machine:
+# each trains cross-validation folds for BUDGET seconds a fold (its step count calibrated first, on
+# 30 steps, so a faster network takes more steps), one run at a time, with the shipped recipe
+# otherwise (synthetic tumours, one cosine cycle). Each run resumes where it stopped: run the script
+# again after an interruption. Then scripts/network_comparison.py scores the folds.
+#
+#   OUT=~/.cache/gliomaai/networks BUDGET=720 FOLDS="0 1" scripts/compare-networks.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DATA=${DATA:-../shared/data}
+OUT=${OUT:-$HOME/.cache/gliomaai/networks}
+BUDGET=${BUDGET:-720}
+FOLDS=${FOLDS:-0 1}
+NETWORKS=${NETWORKS:-segresnet-8 segresnet-16 dynunet unet}
+PYTHON=${PYTHON:-$([ -x .venv/bin/python ] && echo .venv/bin/python || echo python3)}
+export PYTHONPATH="$PWD/GliomaAI${PYTHONPATH:+:$PYTHONPATH}"
+mkdir -p "$OUT"
+
+for network in $NETWORKS; do
+  steps_file="$OUT/$network.steps"
+  if [ ! -s "$steps_file" ]; then  # calibration: seconds a step after the first 10, in a scratch run
+    rm -rf "$OUT/calibrate-$network"
+    "$PYTHON" -m gliomaai.commands.train --data "$DATA" --out "$OUT/calibrate-$network" --network "$network" \
+      --fold 0 --steps 100000 --until 30 > "$OUT/calibrate-$network.log" 2>&1
+    "$PYTHON" - "$OUT/calibrate-$network/log.csv" "$BUDGET" > "$steps_file" <<'EOF'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+rate = (float(rows[-1]["seconds"]) - float(rows[9]["seconds"])) / (len(rows) - 10)
+print(max(50, int(float(sys.argv[2]) / rate) // 50 * 50))
+EOF
+    rm -rf "$OUT/calibrate-$network"
+  fi
+  steps=$(cat "$steps_file")
+  for fold in $FOLDS; do
+    echo "$network fold $fold: $steps steps"
+    "$PYTHON" -m gliomaai.commands.train --data "$DATA" --out "$OUT/$network-fold$fold" --network "$network" \
+      --fold "$fold" --steps "$steps" > "$OUT/$network-fold$fold.log" 2>&1
+  done
+done
