@@ -3,7 +3,10 @@
 # each trains cross-validation folds for BUDGET seconds a fold (its step count calibrated first, on
 # 30 steps, so a faster network takes more steps), one run at a time, with the shipped recipe
 # otherwise (synthetic tumours, one cosine cycle). Each run resumes where it stopped: run the script
-# again after an interruption. Then scripts/network_comparison.py scores the folds.
+# again after an interruption. Calibrate on a quiet machine: a job beside the calibration makes it
+# give too few steps. OUT/NETWORK.steps, where present, gives a network's steps instead (written by
+# the calibration, or by hand from benchmarks/architectures.py's step times). Then
+# scripts/compare_runs.py (shipped rules, any folds) and gliomaai crossval (nested, four folds) score them.
 #
 #   OUT=~/.cache/gliomaai/networks BUDGET=720 FOLDS="0 1" scripts/compare-networks.sh
 set -euo pipefail

@@ -1,9 +1,9 @@
 """Training curves of one or more runs (loss, and held-out coarse Dice where logged) as one PNG.
 
-    python scripts/plot_training.py RUN [RUN ...] --out curves.png [--pool-folds] [--seconds]
+    python scripts/plot_training.py RUN [RUN ...] --out curves.png [--pool-folds]
 
 --pool-folds draws runs named NAME-foldK as one line per NAME (the mean over their folds' held-out
-cases); --seconds puts training time instead of steps on the horizontal axis.
+cases and training losses).
 """
 
 import argparse
@@ -28,7 +28,6 @@ def main() -> None:
     parser.add_argument("runs", nargs="+", type=Path)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--pool-folds", action="store_true", help="one line per run name less its -foldK")
-    parser.add_argument("--seconds", action="store_true", help="training seconds on the horizontal axis")
     args = parser.parse_args()
     groups = {}
     for run in args.runs:
@@ -38,12 +37,10 @@ def main() -> None:
         logs = [read(run / "log.csv") for run in runs]
         length = min(len(rows) for rows in logs)
         steps = np.array([int(r["step"]) for r in logs[0][:length]])
-        seconds = np.mean([[float(r["seconds"]) for r in rows[:length]] for rows in logs], axis=0)
-        x = seconds if args.seconds else steps
         loss = np.mean([[float(r["loss"]) for r in rows[:length]] for rows in logs], axis=0)
         window = 50
         smooth = np.convolve(loss, np.ones(window) / window, mode="valid")
-        line = loss_axis.plot(x[window - 1:], smooth, label=name)[0]
+        line = loss_axis.plot(steps[window - 1:], smooth, label=name)[0]
         validation = [row for run in runs if (run / "validation.csv").exists() for row in read(run / "validation.csv")]
         if validation:
             # Segmenter runs log Dice per region; imputer runs the MAE of each sequence imputed from the others.
@@ -53,12 +50,11 @@ def main() -> None:
                 for row in validation:
                     by_step.setdefault(int(row["step"]), []).append(float(row[column]))
                 xs = [s for s in sorted(by_step) if s <= length]
-                dice_axis.plot([x[s - 1] for s in xs], [np.mean(by_step[s]) for s in xs], style, marker=".",
+                dice_axis.plot(xs, [np.mean(by_step[s]) for s in xs], style, marker=".",
                                color=line.get_color() if args.pool_folds else None, label=f"{name} {column}")
     segmenter = any("WT" in read(r / "validation.csv")[0] for r in args.runs if (r / "validation.csv").exists())
-    horizontal = "training seconds" if args.seconds else "step"
-    loss_axis.set(xlabel=horizontal, ylabel="training loss (moving mean of 50)", title="training loss")
-    dice_axis.set(xlabel=horizontal, title="held-out fold during training",
+    loss_axis.set(xlabel="step", ylabel="training loss (moving mean of 50)", title="training loss")
+    dice_axis.set(xlabel="step", title="held-out fold during training",
                   **({"ylabel": "mean Dice (2 mm grid)", "ylim": (0, 1)} if segmenter
                      else {"ylabel": "mean MAE in the brain, each sequence imputed from the other three"}))
     loss_axis.legend(fontsize=7)
