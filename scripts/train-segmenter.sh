@@ -23,6 +23,7 @@ STEPS=${STEPS:-6000}
 BUDGET=${BUDGET:-86400}  # seconds for calibration and training together: the deadline
 CYCLES=${CYCLES:-4}
 DEVICE=${DEVICE:-auto}
+NETWORK=${NETWORK:-segresnet-8}  # gliomaai train --network: the shipped model's, or another
 PYTHON=${PYTHON:-$([ -x .venv/bin/python ] && echo .venv/bin/python || echo python3)}
 export PYTHONPATH="$PWD/GliomaAI${PYTHONPATH:+:$PYTHONPATH}" OMP_NUM_THREADS=${OMP_NUM_THREADS:-$(( $(nproc) / 6 > 0 ? $(nproc) / 6 : 1 ))}
 start=$SECONDS
@@ -36,14 +37,14 @@ train_all() {  # train_all STEPS FOLDER_PREFIX SECONDS [more arguments]: the six
   for run in "${runs[@]}"; do
     read -r name options <<< "$run"
     # shellcheck disable=SC2086  # the options are words
-    timeout "$limit" "$PYTHON" -m gliomaai.commands.train --data "$DATA" --device "$DEVICE" --cycles "$CYCLES" \
+    timeout "$limit" "$PYTHON" -m gliomaai.commands.train --data "$DATA" --device "$DEVICE" --network "$NETWORK" --cycles "$CYCLES" \
       --steps "$steps" --out "$RUNS/$prefix$name" $options "$@" > "$RUNS/$prefix$name.log" 2>&1 &
   done
   wait || true
 }
 
 # The cases are prepared once, here, before six processes read them (the shipped run reads them all).
-"$PYTHON" -m gliomaai.commands.train --data "$DATA" --device "$DEVICE" --out "$RUNS/segmenter" --until 0 \
+"$PYTHON" -m gliomaai.commands.train --data "$DATA" --device "$DEVICE" --network "$NETWORK" --out "$RUNS/segmenter" --until 0 \
   > "$RUNS/prepare.log" 2>&1
 if [ "$STEPS" = auto ]; then
   train_all 100000 calibrate- 180 --until "${CALIBRATION_STEPS:-80}"
