@@ -24,9 +24,6 @@ from pathlib import Path
 
 from segment import DEFAULT_CASE, cpu_name, measure, thread_env
 
-DEFAULT_NETWORK = "segresnet-8"
-
-
 def child(network_name: str, case: Path, steps: int, threads: int) -> None:
     """In the child process: time one network's training step and full-case inference; print JSON."""
     import numpy as np
@@ -65,7 +62,7 @@ def child(network_name: str, case: Path, steps: int, threads: int) -> None:
 
 
 def main() -> None:
-    from gliomaai.models.network import SEGMENTERS
+    from gliomaai.models.network import DEFAULT_SEGMENTER_NAME as DEFAULT_NETWORK, SEGMENTERS
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--case", type=Path, default=DEFAULT_CASE)

@@ -6,7 +6,7 @@ are installed (torch, MONAI, numpy, scipy; no image readers): a GPU machine trai
 
 import sys
 
-from ..models.network import SEGMENTERS
+from ..models.network import DEFAULT_SEGMENTER_NAME, SEGMENTERS
 from ..training.train import TrainConfig, train
 
 
@@ -26,7 +26,7 @@ def add_parser(subparsers):
     parser.add_argument("--no-synthetic-tumours", action="store_true", help="do not insert synthetic tumours")
     parser.add_argument("--synthetic-core-radius-mm", type=float, nargs=2, default=TrainConfig.synthetic_core_radius_mm,
                         metavar=("MIN", "MAX"), help="range of the synthetic tumours' core radius (default %(default)s)")
-    parser.add_argument("--network", choices=list(SEGMENTERS), default="segresnet-8",
+    parser.add_argument("--network", choices=list(SEGMENTERS), default=DEFAULT_SEGMENTER_NAME,
                         help="the network to train (default %(default)s, the shipped model's); "
                              "benchmarks/architectures.py times each")
     parser.add_argument("--init-from", help="model card (.json) whose weights start the run instead of random ones")

@@ -14,9 +14,10 @@ DEFAULT_SEGMENTER = {
 
 # The segmenters `gliomaai train --network` offers, each sized for 48^3 patches of 2 mm voxels
 # (three or four halvings). `python benchmarks/architectures.py` times them on this machine.
+DEFAULT_SEGMENTER_NAME = "segresnet-8"  # the shipped model's
 _SEGMENTER_IO = {"spatial_dims": 3, "in_channels": 4, "out_channels": 3}
 SEGMENTERS = {
-    "segresnet-8": DEFAULT_SEGMENTER,
+    DEFAULT_SEGMENTER_NAME: DEFAULT_SEGMENTER,
     "segresnet-16": {"class": "SegResNet", "params": {**DEFAULT_SEGMENTER["params"], "init_filters": 16}},
     "dynunet": {"class": "DynUNet", "params": {**_SEGMENTER_IO, "kernel_size": [3, 3, 3, 3], "strides": [1, 2, 2, 2],
                                                "upsample_kernel_size": [2, 2, 2], "filters": [16, 32, 64, 128],
