@@ -22,16 +22,12 @@ mkdir -p "$OUT"
 
 for network in $NETWORKS; do
   steps_file="$OUT/$network.steps"
-  if [ ! -s "$steps_file" ]; then  # calibration: seconds a step after the first 10, in a scratch run
+  if [ ! -s "$steps_file" ]; then  # calibration: seconds a step after the first quarter, in a scratch run
     rm -rf "$OUT/calibrate-$network"
     "$PYTHON" -m gliomaai.commands.train --data "$DATA" --out "$OUT/calibrate-$network" --network "$network" \
       --fold 0 --steps 100000 --until 30 > "$OUT/calibrate-$network.log" 2>&1
-    "$PYTHON" - "$OUT/calibrate-$network/log.csv" "$BUDGET" > "$steps_file" <<'EOF'
-import csv, sys
-rows = list(csv.DictReader(open(sys.argv[1])))
-rate = (float(rows[-1]["seconds"]) - float(rows[9]["seconds"])) / (len(rows) - 10)
-print(max(50, int(float(sys.argv[2]) / rate) // 50 * 50))
-EOF
+    rate=$("$PYTHON" scripts/seconds_per_step.py "$OUT/calibrate-$network/log.csv")
+    "$PYTHON" -c "print(max(50, int($BUDGET / $rate) // 50 * 50))" > "$steps_file"
     rm -rf "$OUT/calibrate-$network"
   fi
   steps=$(cat "$steps_file")

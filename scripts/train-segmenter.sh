@@ -48,17 +48,7 @@ train_all() {  # train_all STEPS FOLDER_PREFIX SECONDS [more arguments]: the six
   > "$RUNS/prepare.log" 2>&1
 if [ "$STEPS" = auto ]; then
   train_all 100000 calibrate- 180 --until "${CALIBRATION_STEPS:-80}"
-  seconds_per_step=$("$PYTHON" - "$RUNS" <<'EOF'
-import csv, sys
-from pathlib import Path
-rates = []
-for log in Path(sys.argv[1]).glob("calibrate-*/log.csv"):
-    rows = list(csv.DictReader(open(log)))
-    first = len(rows) // 4  # after the first steps' set-up (cuDNN's choice of kernels)
-    rates.append((float(rows[-1]["seconds"]) - float(rows[first]["seconds"])) / (len(rows) - 1 - first))
-print(max(rates))
-EOF
-)
+  seconds_per_step=$("$PYTHON" scripts/seconds_per_step.py "$RUNS"/calibrate-*/log.csv)
   left=$((BUDGET - (SECONDS - start)))
   STEPS=$("$PYTHON" -c "print(max(1000, int(0.7 * $left / $seconds_per_step) // 1000 * 1000))")
   echo "calibration: $seconds_per_step s a step with six runs at once; $left s left: STEPS=$STEPS CYCLES=$CYCLES"
