@@ -6,14 +6,15 @@ import SimpleITK as sitk
 import torch
 
 from gliomaai.errors import GliomaAIError
-from gliomaai.explain.catalogue import METHODS
+from gliomaai.explain.catalogue import DEFAULT_LAYERS, METHODS, default_layer
 from gliomaai.explain.explainer import CaseExplainer
-from gliomaai.explain.methods import attribute, guided_relus, unit_map
+from gliomaai.explain.methods import attribute, check_layer, guided_relus, unit_map
 from gliomaai.explain.occlusion import occlusion_passes
 from gliomaai.explain.sequence_importance import sequence_importance
 from gliomaai.explain.targets import ClassScore, RegionScore, Watched
 from gliomaai.explain.trust import curves, randomised, rank_correlation, ranking
 from gliomaai.inference.engine import Cancelled
+from gliomaai.models.network import SEGMENTERS, build_network
 from gliomaai.phantom import make_phantom
 
 from helpers import ball
@@ -251,8 +252,19 @@ def test_trust_figures_come_with_every_checked_map(explainer):
     assert trust["curves"]["deletion"][0] == pytest.approx(trust["curves"]["insertion"][-1], abs=1e-4)
     assert not explainer.network.training
     assert trust["verdict"]
-    assert explanation.layer == "down_layers.3"
+    assert explanation.layer == DEFAULT_LAYERS[explainer.segmenter.card.architecture["class"]]
     assert not any(m._forward_hooks or m._backward_hooks for m in explainer.network.modules()), "hooks left behind"
+
+
+@pytest.mark.parametrize("name", sorted(SEGMENTERS))
+def test_every_network_on_offer_has_a_grad_cam_layer_at_its_bottleneck(name):
+    network = build_network(SEGMENTERS[name])
+    layer = check_layer(network, default_layer(SEGMENTERS[name]))
+    sizes = {}
+    hook = dict(network.named_modules())[layer].register_forward_hook(lambda m, i, o: sizes.update(out=o.shape))
+    network.eval()(torch.zeros(1, 4, 32, 32, 32))
+    hook.remove()
+    assert tuple(sizes["out"][2:]) == (4, 4, 4), "not the 1/8 grid"
 
 
 def test_bad_targets_get_clear_errors(phantom, explainer):

@@ -160,6 +160,7 @@ def test_freezing_the_encoder_changes_only_the_decoder(tmp_path, corrections_fol
     assert all(torch.equal(old[k], new[k]) for k in encoder), "a frozen encoder weight changed"
     assert any(not torch.equal(old[k], new[k]) for k in decoder), "the decoder did not learn"
     assert read_card(card_path).training["config"]["freeze_encoder"] is True
-    unknown = {"class": "UNet", "params": {}}
+    unknown = {"class": "BasicUNet", "params": {}}
     with pytest.raises(GliomaAIError, match="Cannot tell the encoder"):
         trainable_parameters(torch.nn.Linear(2, 2), unknown, freeze_encoder=True)
+

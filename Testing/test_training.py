@@ -8,7 +8,7 @@ import SimpleITK as sitk
 import torch
 
 from gliomaai.models.card import read_card, sha256_of
-from gliomaai.models.network import DEFAULT_SEGMENTER
+from gliomaai.models.network import DEFAULT_SEGMENTER, SEGMENTERS, build_network
 from gliomaai.phantom import make_phantom
 from gliomaai.training.augment import drop_sequences, training_sample
 from gliomaai.training.data import TrainingCase, prepare
@@ -142,7 +142,6 @@ def test_a_run_can_start_from_another_models_weights(data_folder, tmp_path):
 @pytest.mark.parametrize("network", ["segresnet-16", "dynunet", "unet"])
 def test_each_network_on_offer_trains_from_the_command_line_and_then_segments(network, data_folder, tmp_path):
     from gliomaai.cli import main
-    from gliomaai.models.network import SEGMENTERS
     from gliomaai.segmentation.segmenter import segment_case
 
     torch.set_num_threads(1)
@@ -255,3 +254,18 @@ def test_finetuning_replays_the_cases_the_model_was_trained_on(data_folder, tmp_
     assert again.training["replayed"] == replayed.training["replayed"]
     with pytest.raises(GliomaAIError, match="no manifest.json"):
         finetune(FinetuneConfig(out=str(tmp_path / "x"), replay=str(tmp_path), **common))
+
+
+@pytest.mark.parametrize("name", ["unet", "dynunet"])
+def test_freezing_the_encoder_keeps_each_networks_down_path_down_to_its_bottleneck(name):
+    from gliomaai.training.finetune import ENCODER_PREFIXES, trainable_parameters
+
+    architecture = SEGMENTERS[name]
+    network = build_network(architecture)
+    learning = {id(p) for p in trainable_parameters(network, architecture, freeze_encoder=True)}
+    frozen = [n for n, p in network.named_parameters() if id(p) not in learning]
+    for prefix in ENCODER_PREFIXES[architecture["class"]]:  # each prefix names real parameters
+        assert any(n.startswith(prefix) for n in frozen), f"nothing frozen under {prefix}"
+    names = [n for n, _ in network.named_parameters()]
+    assert names[-1] not in frozen, "the output layer must go on learning"
+    assert 0 < len(frozen) < len(names)

@@ -5,7 +5,7 @@ from pathlib import Path
 from ..errors import GliomaAIError
 from ..imageio import read_image, write_image
 from ..inference.engine import DEVICES, default_engine
-from ..explain.catalogue import METHODS
+from ..explain.catalogue import DEFAULT_LAYERS, METHODS
 from ..segmentation.preprocess import REGIONS
 from .case_arguments import add_case_arguments, case_from_args
 from .output import percent_bar, to_json
@@ -31,7 +31,8 @@ def add_parser(subparsers):
     parser.add_argument("--target", default="WT", choices=REGIONS, help="region whose score is explained (default: WT)")
     parser.add_argument("--roi", metavar="PATH", help="mask of a region of interest: explain the target's score "
                                                       "over these voxels instead of over the predicted region")
-    parser.add_argument("--layer", help="layer for Grad-CAM and Grad-CAM++ (default: down_layers.3, the deepest)")
+    parser.add_argument("--layer", help="layer for Grad-CAM and Grad-CAM++ (default: the network's bottleneck: "
+                        + ", ".join(f"{layer} on a {name}" for name, layer in DEFAULT_LAYERS.items()) + ")")
     parser.add_argument("--no-trust", action="store_true",
                         help="skip the randomisation test and the deletion/insertion curves (about 3x faster)")
     parser.add_argument("--threshold", type=float, default=0.3, help="map value shown in the pictures (0..1)")

@@ -28,3 +28,15 @@ def check_method(name: str) -> Method:
     if name not in METHODS:
         raise GliomaAIError(f"Unknown saliency method '{name}'.", f"Use one of: {', '.join(METHODS)}.")
     return METHODS[name]
+
+
+# Grad-CAM's layer when none is named, per network class: the bottleneck (1/8 of the grid). For the
+# SegResNet and the UNet it was chosen by measurement (scripts/gradcam_layers.py, docs/explain.md);
+# the DynUNet's follows by analogy, unmeasured.
+DEFAULT_LAYERS = {"SegResNet": "down_layers.3", "UNet": "model.1.submodule.1.submodule.1.submodule",
+                  "DynUNet": "bottleneck"}
+
+
+def default_layer(architecture: dict) -> str | None:
+    """The layer Grad-CAM explains on a network of this architecture (model card entry) when none is named."""
+    return DEFAULT_LAYERS.get(architecture.get("class"))

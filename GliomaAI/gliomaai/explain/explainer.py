@@ -20,14 +20,13 @@ from ..imageio import image_from_array
 from ..segmentation.preprocess import REGIONS, _image, _resample, model_input, to_case_grid
 from ..segmentation.segmenter import require_sequences
 from ..sequences import SEQUENCES
-from .catalogue import METHODS, check_method
+from .catalogue import METHODS, check_method, default_layer
 from .methods import attribute, unit_map
 from .sequence_importance import sequence_importance
 from .targets import RegionScore
 from .trust import curves, randomised, rank_correlation, ranking, verdict
 
 PAD_MULTIPLE = 16  # the network halves the grid up to four times
-DEFAULT_LAYER = "down_layers.3"  # the bottleneck, chosen by measurement: see docs/explain.md
 
 
 @dataclass
@@ -114,7 +113,7 @@ class CaseExplainer:
                 cancel=None) -> Explanation:
         """The saliency map of `method` on the case's grid, with its trust figures unless trust=False."""
         check_method(method)
-        layer = (layer or DEFAULT_LAYER) if METHODS[method].uses_layer else None
+        layer = (layer or default_layer(self.segmenter.card.architecture)) if METHODS[method].uses_layer else None
         started = time.perf_counter()
         parts = 3 if trust else 1
 

@@ -50,8 +50,12 @@ class FinetuneConfig:
 
 
 # The parameters of each network's encoder, by name prefix: what freeze_encoder keeps as it was.
+# MONAI's UNet nests each level inside the one above: its down path is the first block of each
+# level and the innermost block (the bottleneck).
 ENCODER_PREFIXES = {"SegResNet": ("convInit.", "down_layers."),
-                    "DynUNet": ("input_block.", "downsamples.", "bottleneck.")}
+                    "DynUNet": ("input_block.", "downsamples.", "bottleneck."),
+                    "UNet": ("model.0.", "model.1.submodule.0.", "model.1.submodule.1.submodule.0.",
+                             "model.1.submodule.1.submodule.1.submodule.")}
 
 
 def next_version(version: str) -> str:
