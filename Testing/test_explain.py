@@ -257,14 +257,15 @@ def test_trust_figures_come_with_every_checked_map(explainer):
 
 
 @pytest.mark.parametrize("name", sorted(SEGMENTERS))
-def test_every_network_on_offer_has_a_grad_cam_layer_at_its_bottleneck(name):
+def test_every_network_on_offer_has_a_grad_cam_layer_of_coarse_features(name):
     network = build_network(SEGMENTERS[name])
     layer = check_layer(network, default_layer(SEGMENTERS[name]))
-    sizes = {}
-    hook = dict(network.named_modules())[layer].register_forward_hook(lambda m, i, o: sizes.update(out=o.shape))
+    shapes = {}
+    hook = dict(network.named_modules())[layer].register_forward_hook(lambda m, i, o: shapes.update(out=o.shape))
     network.eval()(torch.zeros(1, 4, 32, 32, 32))
     hook.remove()
-    assert tuple(sizes["out"][2:]) == (4, 4, 4), "not the 1/8 grid"
+    channels, *grid = shapes["out"][1:]
+    assert channels > 3 and max(grid) <= 8, "Grad-CAM needs a coarse feature map, not the output"
 
 
 def test_bad_targets_get_clear_errors(phantom, explainer):

@@ -31,7 +31,7 @@ def add_parser(subparsers):
     parser.add_argument("--target", default="WT", choices=REGIONS, help="region whose score is explained (default: WT)")
     parser.add_argument("--roi", metavar="PATH", help="mask of a region of interest: explain the target's score "
                                                       "over these voxels instead of over the predicted region")
-    parser.add_argument("--layer", help="layer for Grad-CAM and Grad-CAM++ (default: the network's bottleneck: "
+    parser.add_argument("--layer", help="layer for Grad-CAM and Grad-CAM++ (default: "
                         + ", ".join(f"{layer} on a {name}" for name, layer in DEFAULT_LAYERS.items()) + ")")
     parser.add_argument("--no-trust", action="store_true",
                         help="skip the randomisation test and the deletion/insertion curves (about 3x faster)")
