@@ -97,6 +97,18 @@ def test_guided_backpropagation_reaches_relus_of_any_name():
         assert not any(m.inplace for m in relus)
 
 
+def test_guided_backpropagation_reaches_the_parametric_relus_of_a_unet():
+    """MONAI's UNet rectifies with PReLU: guided backpropagation must not fall back to the plain gradient."""
+    torch.manual_seed(0)
+    network = build_network(SEGMENTERS["unet"]).eval()
+    assert any(isinstance(m, torch.nn.PReLU) for m in network.modules())
+    x = torch.randn(1, 4, 16, 16, 16)
+    score = RegionScore(network, 0, np.ones((16, 16, 16), dtype=bool))
+    plain, _ = attribute("saliency", score, x)
+    guided, _ = attribute("guided", score, x)
+    assert not np.allclose(plain, guided)
+
+
 def test_integrated_gradients_add_up_to_the_score_change(known):
     """Completeness: the attributions sum to score(x) - score(0), with the sequences' shares among them."""
     network, x, blob, brain = known

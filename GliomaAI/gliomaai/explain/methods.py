@@ -110,17 +110,21 @@ class no_inplace:  # noqa: N801 - a context manager, used like a function
             module.inplace = True
 
 
+RECTIFIERS = (torch.nn.ReLU, torch.nn.PReLU, torch.nn.LeakyReLU)  # MONAI's UNet uses PReLU
+
+
 class guided_relus(no_inplace):  # noqa: N801
-    """Guided backpropagation: every ReLU of the model passes back only positive gradients.
+    """Guided backpropagation: every rectifier of the model (ReLU, or its leaky and parametric
+    forms) passes back only positive gradients.
 
     MONAI's GuidedBackpropGrad swaps modules whose *name* contains "relu", and MONAI's own
     networks name theirs "act", so it silently computes the plain gradient there. Backward hooks
-    on every torch.nn.ReLU, whatever its name, miss none.
+    on every rectifier, whatever its name, miss none.
     """
 
     def __enter__(self):
         super().__enter__()
-        relus = [m for m in self.model.modules() if isinstance(m, torch.nn.ReLU)]
+        relus = [m for m in self.model.modules() if isinstance(m, RECTIFIERS)]
         self.handles = [m.register_full_backward_hook(lambda _m, grad_in, _out: (grad_in[0].clamp(min=0),))
                         for m in relus]
         return self
