@@ -31,10 +31,10 @@ def ball(shape, centre, radius) -> np.ndarray:
 
 def make_model(folder, init_filters: int = 8, seed: int = 0) -> Path:
     """A small segmentation model with random weights and its card, as `gliomaai train` writes them."""
-    from gliomaai.models.network import DEFAULT_SEGMENTER
+    from gliomaai.models.network import SEGMENTERS
     from gliomaai.models.untrained import write_untrained_model
 
-    architecture = {"class": "SegResNet", "params": {**DEFAULT_SEGMENTER["params"], "init_filters": init_filters}}
+    architecture = {"class": "SegResNet", "params": {**SEGMENTERS["segresnet-8"]["params"], "init_filters": init_filters}}
     return write_untrained_model(folder, architecture, spacing_mm=4.0, seed=seed, name="tiny")
 
 

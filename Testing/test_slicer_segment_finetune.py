@@ -16,8 +16,8 @@ from gliomaai.inference.engine import Cancelled
 from gliomaai.models.card import read_card, sha256_of
 from gliomaai.models.registry import load_segmenter
 from gliomaai.phantom import make_phantom
-from gliomaai.training.finetune import (FinetuneConfig, finetune, improved_on_held_out, next_version,
-                                       trainable_parameters)
+from gliomaai.training.finetune import (ENCODER_PREFIXES, FinetuneConfig, finetune, improved_on_held_out,
+                                       next_version, trainable_parameters)
 from GliomaAILib.case_nodes import case_to_nodes
 from GliomaAISegmentLib import checks, correction_nodes, finetuning, segmentation_run
 
@@ -154,8 +154,9 @@ def test_freezing_the_encoder_changes_only_the_decoder(tmp_path, corrections_fol
     card_path = finetune(FinetuneConfig(corrections=str(folder), model=str(base), out=str(tmp_path / "frozen"),
                                         steps=2, batch=1, patch=(32, 32, 32), fit=False, freeze_encoder=True))
     old, new = torch.load(read_card(base).weights_path), torch.load(read_card(card_path).weights_path)
-    encoder = [k for k in old if k.startswith(("convInit.", "down_layers."))]
-    decoder = [k for k in old if k.startswith(("up_layers.", "up_samples.", "conv_final."))]
+    encoder_prefixes = ENCODER_PREFIXES[read_card(base).architecture["class"]]
+    encoder = [k for k in old if k.startswith(encoder_prefixes)]
+    decoder = [k for k in old if not k.startswith(encoder_prefixes)]
     assert encoder and decoder
     assert all(torch.equal(old[k], new[k]) for k in encoder), "a frozen encoder weight changed"
     assert any(not torch.equal(old[k], new[k]) for k in decoder), "the decoder did not learn"

@@ -3,10 +3,11 @@
 # tumours side by side (one process each, sharing the device and the cores), each resuming where it
 # stopped: run it again after an interruption. Runs go to $RUNS (default ~/.cache/gliomaai/runs).
 #
-# The recipe: STEPS=6000 in CYCLES=4 cosine cycles of 1500 (a finished run goes on by more cycles
-# of the same length exactly as a run trained so from scratch would). DEVICE is auto: CUDA, then
-# MPS, then the CPU. On two CPU cores the six take about 3 hours together; on one H200 with 16
-# cores, 9 minutes (0.09 s a step with all six at once), which is how segmenter 1.2 was made.
+# The recipe (segmenter 2.0): NETWORK=unet, STEPS=9700 in CYCLES=2 cosine cycles of 4850 (a finished
+# run goes on by more cycles of the same length exactly as a run trained so from scratch would).
+# DEVICE is auto: CUDA, then MPS, then the CPU. On two CPU cores one UNet run takes about 25 minutes
+# alone (0.15 s a step), so the six about 2.5 hours together. Segmenter 1.x was the SegResNet
+# (NETWORK=segresnet-8 STEPS=6000 CYCLES=4), trained on one H200 in 9 minutes.
 # With STEPS=auto, a calibration first runs 80 steps (CALIBRATION_STEPS) of each in scratch
 # folders, and STEPS is the largest multiple of 1000 that fits 70 % of BUDGET seconds. Every run
 # stops at the deadline (BUDGET), checkpointed.
@@ -19,11 +20,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${DATA:-../shared/data}
 RUNS=${RUNS:-$HOME/.cache/gliomaai/runs}
-STEPS=${STEPS:-6000}
+STEPS=${STEPS:-9700}
 BUDGET=${BUDGET:-86400}  # seconds for calibration and training together: the deadline
-CYCLES=${CYCLES:-4}
+CYCLES=${CYCLES:-2}
 DEVICE=${DEVICE:-auto}
-NETWORK=${NETWORK:-segresnet-8}  # gliomaai train --network: the shipped model's, or another
+NETWORK=${NETWORK:-unet}  # gliomaai train --network: the shipped model's, or another
 PYTHON=${PYTHON:-$([ -x .venv/bin/python ] && echo .venv/bin/python || echo python3)}
 export PYTHONPATH="$PWD/GliomaAI${PYTHONPATH:+:$PYTHONPATH}" OMP_NUM_THREADS=${OMP_NUM_THREADS:-$(( $(nproc) / 6 > 0 ? $(nproc) / 6 : 1 ))}
 start=$SECONDS

@@ -4,27 +4,24 @@ import functools
 
 from ..errors import GliomaAIError
 
-# The default segmenter: a narrow SegResNet (init_filters 8) on 2 mm voxels. At that width a
-# training step on two 4x48^3 patches takes about 0.35 s on two CPU cores, a full case's brain under 1 s.
-DEFAULT_SEGMENTER = {
-    "class": "SegResNet",
-    "params": {"spatial_dims": 3, "in_channels": 4, "out_channels": 3, "init_filters": 8,
-               "blocks_down": [1, 2, 2, 4], "blocks_up": [1, 1, 1], "dropout_prob": 0.1},
-}
-
 # The segmenters `gliomaai train --network` offers, each sized for 48^3 patches of 2 mm voxels
-# (three or four halvings). `python benchmarks/architectures.py` times them on this machine.
-DEFAULT_SEGMENTER_NAME = "segresnet-8"  # the shipped model's
+# (three or four halvings). `python benchmarks/architectures.py` times them on this machine: on two
+# CPU cores a UNet step on two 4x48^3 patches takes 0.11 s, the narrow SegResNet's (init_filters 8,
+# segmenter 1.x) 0.35 s; trained for the same time, the UNet scored better (README).
 _SEGMENTER_IO = {"spatial_dims": 3, "in_channels": 4, "out_channels": 3}
+_SEGRESNET_8 = {"class": "SegResNet", "params": {**_SEGMENTER_IO, "init_filters": 8, "blocks_down": [1, 2, 2, 4],
+                                                 "blocks_up": [1, 1, 1], "dropout_prob": 0.1}}
 SEGMENTERS = {
-    DEFAULT_SEGMENTER_NAME: DEFAULT_SEGMENTER,
-    "segresnet-16": {"class": "SegResNet", "params": {**DEFAULT_SEGMENTER["params"], "init_filters": 16}},
+    "unet": {"class": "UNet", "params": {**_SEGMENTER_IO, "channels": [16, 32, 64, 128], "strides": [2, 2, 2],
+                                         "num_res_units": 2}},
+    "segresnet-8": _SEGRESNET_8,
+    "segresnet-16": {"class": "SegResNet", "params": {**_SEGRESNET_8["params"], "init_filters": 16}},
     "dynunet": {"class": "DynUNet", "params": {**_SEGMENTER_IO, "kernel_size": [3, 3, 3, 3], "strides": [1, 2, 2, 2],
                                                "upsample_kernel_size": [2, 2, 2], "filters": [16, 32, 64, 128],
                                                "res_block": True}},
-    "unet": {"class": "UNet", "params": {**_SEGMENTER_IO, "channels": [16, 32, 64, 128], "strides": [2, 2, 2],
-                                         "num_res_units": 2}},
 }
+DEFAULT_SEGMENTER_NAME = "unet"  # the shipped model's (segmenter 2.x)
+DEFAULT_SEGMENTER = SEGMENTERS[DEFAULT_SEGMENTER_NAME]
 
 
 # The default imputer: a 2D U-Net applied to each axial slice at the case's resolution, with the
