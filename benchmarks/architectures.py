@@ -8,7 +8,7 @@ Each network runs in its own process (so each has its own peak memory) with the 
                `gliomaai segment` reads a case) over the case's brain at 2 mm: the input that
                `gliomaai segment` gives the network, made from the case by the same code.
 
-Figures are printed beside the default (segresnet-8) as ratios. Speed and memory do not depend on
+Figures are printed beside the default (the shipped model's network) as ratios. Speed and memory do not depend on
 the weights, so every network has random ones.
 
     python benchmarks/architectures.py [--case DIR] [--threads 2] [--steps 10] [--networks dynunet unet]
