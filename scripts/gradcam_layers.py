@@ -16,6 +16,7 @@ from pathlib import Path
 import torch
 
 from gliomaai.explain.explainer import CaseExplainer
+from gliomaai.explain.trust import beats_random
 from gliomaai.inference.engine import InferenceEngine
 from gliomaai.models.registry import load_segmenter
 from gliomaai.training.data import load_labelled_case
@@ -26,10 +27,6 @@ CANDIDATES = {  # the bottleneck (1/8 of the grid) and the decoder at 1/4 and 1/
     "SegResNet": ["down_layers.3", "up_layers.1", "up_layers.2"],
     "UNet": ["model.1.submodule.1.submodule.1.submodule", "model.1.submodule.1.submodule.2", "model.1.submodule.2"],
 }
-
-
-def faithful(trust: dict) -> bool:
-    return trust["deletion_auc"] < trust["random_deletion_auc"] and trust["insertion_auc"] > trust["random_insertion_auc"]
 
 
 def table(rows: list) -> str:
@@ -66,7 +63,7 @@ def main() -> None:
                         continue
                     trust = explainer.explain(method, layer).trust
                     rows.append({"case": name, "target": target, "layer": layer, "method": method,
-                                 "faithful": faithful(trust), **{k: trust[k] for k in KEYS}})
+                                 "faithful": beats_random(trust), **{k: trust[k] for k in KEYS}})
                     args.out.parent.mkdir(parents=True, exist_ok=True)
                     args.out.write_text(json.dumps({"model": f"{segmenter.name} {segmenter.version}", "rows": rows},
                                                    indent=1) + "\n")

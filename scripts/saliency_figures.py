@@ -18,6 +18,7 @@ import torch
 
 from gliomaai.explain.catalogue import METHODS
 from gliomaai.explain.explainer import CaseExplainer
+from gliomaai.explain.trust import beats_random
 from gliomaai.inference.engine import InferenceEngine
 from gliomaai.models.registry import load_segmenter
 from gliomaai.training.data import load_labelled_case
@@ -35,8 +36,7 @@ def summarise(rows: list) -> dict:
             continue
         out[method] = {k: round(float(np.mean([r[k] for r in mine])), 4) for k in KEYS}
         out[method]["seconds"] = round(float(np.mean([r["seconds"] for r in mine])), 1)
-        out[method]["beats_random_on_both_curves"] = sum(r["deletion_auc"] < r["random_deletion_auc"] and
-                                                         r["insertion_auc"] > r["random_insertion_auc"] for r in mine)
+        out[method]["beats_random_on_both_curves"] = sum(beats_random(r) for r in mine)
         out[method]["changes_with_random_weights"] = sum(abs(r["randomisation_spearman"]) < 0.5 for r in mine)
         out[method]["explanations"] = len(mine)
     return out

@@ -72,10 +72,15 @@ def curves(probability, x: torch.Tensor, order: np.ndarray, steps: int = STEPS, 
     return out
 
 
+def beats_random(figures: dict) -> bool:
+    """Faithful: the map's order beats a random one on both curves (deletion lower, insertion higher)."""
+    return (figures["deletion_auc"] < figures["random_deletion_auc"]
+            and figures["insertion_auc"] > figures["random_insertion_auc"])
+
+
 def verdict(figures: dict) -> str:
     """A line a user can act on: does the map pass both checks on this case?"""
-    faithful = (figures["deletion_auc"] < figures["random_deletion_auc"]
-                and figures["insertion_auc"] > figures["random_insertion_auc"])
+    faithful = beats_random(figures)
     specific = figures.get("randomisation_spearman") is None or abs(figures["randomisation_spearman"]) < 0.5
     if faithful and specific:
         return "passes both checks"
