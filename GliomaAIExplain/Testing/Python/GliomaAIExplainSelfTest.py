@@ -41,7 +41,7 @@ class GliomaAIExplainSelfTest(ScriptedLoadableModuleTest):
         from GliomaAILib.case_nodes import case_to_nodes
 
         nodes = case_to_nodes(slicer.mrmlScene, checks.small_phantom())
-        # Grad-CAM: a smooth map. The pixel check reads each pixel's voxel, and a gradient map that
-        # changes from voxel to voxel leaves it no margin where the slice meets a voxel edge.
+        # Grad-CAM's map. With segmenter 2.0's gradient (saliency) map a third of the high pixels render
+        # 3-5 grey levels off the blend the pixel check expects (at most 3); the cause is not found yet.
         checks.check_explanation(slicer.mrmlScene, self.sliceLogic, nodes.volumes, InferenceEngine("cpu"),
                                  methods=("gradcam",))
