@@ -51,9 +51,11 @@ def _through_voxel(slice_logic, volume, ijk) -> None:
     slice_logic.SetSliceOffset(ijk_to_ras.MultiplyPoint(list(ijk) + [1])[2])
 
 
-def check_overlay_pixels(scene, slice_logic, background, saliency, threshold: float, opacity: float, show=None):
+def check_overlay_pixels(scene, slice_logic, background, saliency, threshold: float, opacity: float, show=None,
+                         window=None):
     """Render the axial slice through the map's strongest voxel: every pixel whose map voxel is at or
     over `threshold` is the heat colour blended with `opacity`, every other pixel plain background.
+    The heat colours span `window` (default: the threshold to the map's maximum).
 
     `show(scene, background, saliency, threshold, opacity, slice_logics)` puts the overlay up
     (default: show_overlay without interpolation, so each pixel shows one voxel)."""
@@ -91,8 +93,8 @@ def check_overlay_pixels(scene, slice_logic, background, saliency, threshold: fl
 
     assert np.array_equal(shown[low], plain[low]), \
         f"{int(np.any(shown[low] != plain[low], axis=-1).sum())} pixels under the threshold are not plain background"
-    top = float(array.max())
-    level = np.clip((values[high] - threshold) / max(top - threshold, 1e-6), 0, 1)
+    low_end, high_end = window if window is not None else (threshold, float(array.max()))
+    level = np.clip((values[high] - low_end) / max(high_end - low_end, 1e-6), 0, 1)
     colours = np.array([heat_color(t) for t in level]) * 255
     expected = (1 - opacity) * plain[high][:, :3].astype(float) + opacity * colours
     error = np.abs(shown[high][:, :3].astype(float) - expected).max()
@@ -132,9 +134,10 @@ def check_explanation(scene, slice_logic, volumes_by_sequence: dict, engine, met
     for sequence, node in volumes_by_sequence.items():
         assert np.array_equal(arrayFromVolume(node), before[sequence]), f"the input {sequence} was changed"
 
+    for node in made.maps.values():  # show_saliency's colours span [threshold, 1], whatever the map's maximum
+        check_overlay_pixels(scene, slice_logic, reference, node, 0.3, 0.6, window=(0.3, 1.0),
+                             show=lambda *args, **kwargs: show_saliency(*args, interpolate=False, **kwargs))
     shown = made.maps[methods[0]]
-    check_overlay_pixels(scene, slice_logic, reference, shown, 0.3, 0.6,
-                         show=lambda *args, **kwargs: show_saliency(*args, interpolate=False, **kwargs))
     again = run_explanation(scene, volumes_by_sequence, methods[:1], "WT", trust=False, engine=engine)
     assert again.maps[methods[0]] is not shown and scene.IsNodePresent(shown), "an earlier map was replaced"
     return made
