@@ -16,13 +16,12 @@ from pathlib import Path
 from gliomaai.models.card import read_card, sha256_of
 from gliomaai.models.registry import BUILTIN
 from gliomaai.segmentation.segmenter import MISSING_SEQUENCE_SCORES
-from gliomaai.training.crossval import markdown_table, sequences_table
+from gliomaai.training.crossval import REGIONS, markdown_table, sequences_table
 from gliomaai.training.imputation_scores import markdown_tables
 
 TITLES = {"cross_validation": "Cross-validation over the 16 BraTS 2018 cases (4 folds, each fold's model on its held-out "
                               "cases, with thresholds and ET rule chosen on the other folds' cases)",
           "brats2013_flair_t1c": "Held-out BraTS 2013 cases, FLAIR and T1c only (pat0003-0005; never trained on)",
-          "synthetic_tumour_ablation": "Fold 0 with and without synthetic tumours (same budget)",
           MISSING_SEQUENCE_SCORES: "Cross-validation with sequences missing (each fold's model on its held-out cases, "
                                    "given only these sequences; the shipped thresholds and ET rule, not nested)",
           "imputation_cross_validation": "Cross-validation over the 16 BraTS 2018 cases (4 folds; each fold's imputer, "
@@ -78,6 +77,22 @@ def whole_tumour_reading(output: dict) -> str:
             f"{' and '.join(also)} alone" if also else "")
 
 
+def ablation_table(ablation: dict) -> str:
+    """Mean Dice (HD95 in mm) per region, with and without synthetic tumours, as trained and (where scored)
+    with the shipped model's rules."""
+    folds = ablation.get("folds", [ablation.get("fold")])
+    lines = [f"**Fold{'s' * (len(folds) > 1)} {', '.join(map(str, folds))} trained with and without synthetic tumours "
+             f"({ablation['steps']} steps each; {ablation['cases']} held-out cases)** (mean Dice, HD95 in mm in "
+             "brackets)", "", "| labelled with | synthetic tumours | " + " | ".join(REGIONS) + " |",
+             "|---|---|" + "---|" * len(REGIONS)]
+    for rules, scores in (("thresholds 0.5, the ET channel", ablation), ("the shipped rules", ablation.get("shipped_rules"))):
+        for label in ("with", "without") if scores else ():
+            means = scores[f"{label}_synthetic_tumours"]
+            lines.append(f"| {rules} | {label} | " + " | ".join(f"{means[r]['dice']:.3f} ({means[r]['hd95']:.1f})"
+                                                               for r in REGIONS) + " |")
+    return "\n".join(lines)
+
+
 def segmenter_markdown(card) -> str:
     """The card for people: what the model is, what trained it, what it scored."""
     training = card.training
@@ -100,6 +115,8 @@ def segmenter_markdown(card) -> str:
     for key, scores in card.scores.items():
         if isinstance(scores, dict) and "summary" in scores:
             lines += [markdown_table(scores["summary"], TITLES.get(key, key)), ""]
+        if key == "synthetic_tumour_ablation":
+            lines += [ablation_table(scores), ""]
         if key == MISSING_SEQUENCE_SCORES:
             lines += [f"**{TITLES[key]}** (mean Dice, median in brackets)", "",
                       sequences_table(scores["by_sequences"]), ""]
