@@ -14,7 +14,7 @@ from slicer.parameterNodeWrapper import Choice, Default, WithinRange, parameterN
 from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoadableModuleLogic,
                                            ScriptedLoadableModuleTest, ScriptedLoadableModuleWidget)
 
-from gliomaai.explain.catalogue import METHODS
+from gliomaai.explain.catalogue import DEFAULT_METHOD, METHODS
 from gliomaai.labels import REGIONS
 from GliomaAIExplainLib import explanation_nodes, overlay
 from GliomaAILib import case_nodes, dependencies
@@ -44,7 +44,7 @@ class GliomaAIExplainParameterNode:
     backgroundVolume: vtkMRMLScalarVolumeNode
     saliencyMap: vtkMRMLScalarVolumeNode
     segmentation: vtkMRMLSegmentationNode
-    method: Annotated[str, Choice(list(METHODS)), Default("gradcam")]
+    method: Annotated[str, Choice(list(METHODS)), Default(DEFAULT_METHOD)]
     target: Annotated[str, Choice(list(REGIONS)), Default("WT")]
     useRoi: bool = False
     layer: str = ""
@@ -153,7 +153,7 @@ class GliomaAIExplainLogic(ScriptedLoadableModuleLogic, dependencies.Dependencie
     def regionOfInterest(self, segmentationNode, segmentId, referenceVolume):
         return explanation_nodes.region_of_interest(segmentationNode, segmentId, referenceVolume)
 
-    def startExplanation(self, volumesBySequence, methods=("gradcam",), target="WT", roi=None, layer=None,
+    def startExplanation(self, volumesBySequence, methods=(DEFAULT_METHOD,), target="WT", roi=None, layer=None,
                          trust=True, model="default", device="auto", engine=None):
         """Read the volumes and the model here, then explain in a worker thread; poll the returned object."""
         self.ensureDependencies(torch=True)
@@ -164,7 +164,7 @@ class GliomaAIExplainLogic(ScriptedLoadableModuleLogic, dependencies.Dependencie
     def finishExplanation(self, background):
         return background.finish(slicer.mrmlScene)
 
-    def runExplanation(self, volumesBySequence, methods=("gradcam",), target="WT", roi=None, layer=None, trust=True,
+    def runExplanation(self, volumesBySequence, methods=(DEFAULT_METHOD,), target="WT", roi=None, layer=None, trust=True,
                        model="default", progress=None, cancel=None, engine=None):
         """Explain and add the maps, here and now (for scripts; the panel uses startExplanation)."""
         self.ensureDependencies(torch=True)

@@ -46,12 +46,14 @@ def test_maps_pictures_and_figures_are_written(tmp_path, capsys, case_folder):
 
 
 def test_nothing_is_overwritten(tmp_path, capsys, case_folder):
+    """Also: without --method, Grad-CAM++ (the method that passed the faithfulness checks on held-out cases)."""
     out = tmp_path / "out"
-    assert run(capsys, "explain", case_folder, "--out", out, "--method", "saliency", "--no-trust")[0] == 0
-    before = (out / "saliency-saliency-WT.nii.gz").read_bytes()
-    code, _, err = run(capsys, "explain", case_folder, "--out", out, "--method", "saliency", "--no-trust")
+    assert run(capsys, "explain", case_folder, "--out", out, "--no-trust")[0] == 0
+    assert sorted(p.name for p in out.glob("saliency-*.nii.gz")) == ["saliency-gradcampp-WT.nii.gz"]
+    before = (out / "saliency-gradcampp-WT.nii.gz").read_bytes()
+    code, _, err = run(capsys, "explain", case_folder, "--out", out, "--no-trust")
     assert code == 2 and "never overwrites" in err
-    assert (out / "saliency-saliency-WT.nii.gz").read_bytes() == before
+    assert (out / "saliency-gradcampp-WT.nii.gz").read_bytes() == before
     assert not (out / "faithfulness-WT.png").exists()  # --no-trust: no curves to draw
 
 

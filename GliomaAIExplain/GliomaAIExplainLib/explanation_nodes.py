@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gliomaai.errors import GliomaAIError
-from gliomaai.explain.catalogue import METHODS
+from gliomaai.explain.catalogue import DEFAULT_METHOD, METHODS
 from gliomaai.labels import REGIONS
 from GliomaAILib.case_nodes import CASE_ATTRIBUTE, checked_inputs, case_from_volumes
 from GliomaAILib.tables import figures_table
@@ -127,7 +127,7 @@ def region_of_interest(segmentation_node, segment_id: str, reference_node):
     return mask
 
 
-def prepare_explanation(volumes_by_sequence: dict, methods=("gradcam",), target: str = "WT", roi=None,
+def prepare_explanation(volumes_by_sequence: dict, methods=(DEFAULT_METHOD,), target: str = "WT", roi=None,
                         layer: str | None = None, trust: bool = True, model="default", device: str = "auto",
                         engine=None, case_name: str | None = None) -> ExplanationRun:
     """Read the volumes into a Case, load the model and check the target (main thread): errors here are the
@@ -146,7 +146,7 @@ def prepare_explanation(volumes_by_sequence: dict, methods=("gradcam",), target:
     return ExplanationRun(explainer, methods, layer, trust)
 
 
-def run_explanation(scene, volumes_by_sequence: dict, methods=("gradcam",), target: str = "WT", roi=None,
+def run_explanation(scene, volumes_by_sequence: dict, methods=(DEFAULT_METHOD,), target: str = "WT", roi=None,
                     layer=None, trust: bool = True, model="default", progress=None, cancel=None,
                     engine=None) -> ExplanationNodes:
     """Explain and add the maps and figures to the scene; cancelling raises Cancelled and adds nothing."""

@@ -11,7 +11,7 @@ and can cancel. Nothing here needs a browser, so the tests drive it directly.
 import asyncio
 
 from gliomaai.errors import GliomaAIError
-from gliomaai.explain.catalogue import METHODS
+from gliomaai.explain.catalogue import DEFAULT_METHOD, METHODS
 from gliomaai.labels import REGIONS
 from gliomaai.sequences import DESCRIPTIONS, SEQUENCES
 from GliomaAILib.case_nodes import SYNTHETIC_ATTRIBUTE, case_to_nodes, find_case_nodes
@@ -89,7 +89,7 @@ KEYS = {
     "g_synthetic_warning": "", "g_busy": False, "g_progress": 0, "g_progress_visible": False, "g_status": "",
     "g_error_visible": False, "g_error_title": "", "g_error": "",
     "g_segmentation": "", "g_saved": "", "g_saved_path": "",
-    "g_methods": [{"title": m.title, "value": m.name} for m in METHODS.values()], "g_method": "gradcampp",
+    "g_methods": [{"title": m.title, "value": m.name} for m in METHODS.values()], "g_method": DEFAULT_METHOD,
     "g_targets": list(REGIONS), "g_target": "WT", "g_trust": False, "g_saliency": "",
     "g_threshold": 0.3, "g_opacity": 0.6,
 }

@@ -5,7 +5,7 @@ from pathlib import Path
 from ..errors import GliomaAIError
 from ..imageio import read_image, write_image
 from ..inference.engine import DEVICES, default_engine
-from ..explain.catalogue import DEFAULT_LAYERS, METHODS
+from ..explain.catalogue import DEFAULT_LAYERS, DEFAULT_METHOD, METHODS
 from ..segmentation.preprocess import REGIONS
 from .case_arguments import add_case_arguments, case_from_args
 from .output import percent_bar, to_json
@@ -26,8 +26,8 @@ def add_parser(subparsers):
     parser = subparsers.add_parser("explain", help="saliency maps: where in which sequence the model looked")
     add_case_arguments(parser)
     parser.add_argument("--out", required=True, help="output folder")
-    parser.add_argument("--method", default="gradcam",
-                        help=f"one of {', '.join(METHODS)}, several separated by commas, or 'all' (default: gradcam)")
+    parser.add_argument("--method", default=DEFAULT_METHOD,
+                        help=f"one of {', '.join(METHODS)}, several separated by commas, or 'all' (default: {DEFAULT_METHOD})")
     parser.add_argument("--target", default="WT", choices=REGIONS, help="region whose score is explained (default: WT)")
     parser.add_argument("--roi", metavar="PATH", help="mask of a region of interest: explain the target's score "
                                                       "over these voxels instead of over the predicted region")
