@@ -19,8 +19,7 @@ from tqdm import tqdm
 from gliomaai.inference.engine import default_engine
 from gliomaai.models.card import read_card
 from gliomaai.models.registry import load_segmenter
-from gliomaai.segmentation.segmenter import segment_case
-from gliomaai.training.crossval import REGIONS, as_shipped, reading, score_labels, summarise
+from gliomaai.training.crossval import ENHANCING, REGIONS, score_case, summarise
 from gliomaai.training.data import load_labelled_case
 
 
@@ -39,16 +38,12 @@ def check_pairs(with_runs: list[Path], without_runs: list[Path]) -> list[dict]:
     return trainings
 
 
-def score_runs(runs: list[Path], data: Path, segmenter_of, engine) -> list[dict]:
-    """Each run's held-out cases, segmented by `segmenter_of(card path)` and scored."""
-    rows = []
-    for run in runs:
-        segmenter = segmenter_of(run / "model.json")
-        for name in tqdm(read_card(run / "model.json").training["held_out"], desc=f"scoring {run.name}"):
-            case = load_labelled_case(data, name)
-            result = segment_case(case, segmenter, engine)
-            rows.append(score_labels(case, result.labels_array(), result.seconds))
-    return rows
+def score_runs(runs: list[Path], data: Path, engine, choice=None, whole_tumour_also_from=None) -> list[dict]:
+    """Each run's held-out cases, scored as `gliomaai crossval` scores them (with `choice`: those thresholds and ET rule)."""
+    return [score_case(load_labelled_case(data, name), run / "model.json", engine, choice=choice,
+                       whole_tumour_also_from=whole_tumour_also_from)
+            for run in runs
+            for name in tqdm(read_card(run / "model.json").training["held_out"], desc=f"scoring {run.name}")]
 
 
 def compare(with_rows: list[dict], without_rows: list[dict]) -> dict:
@@ -75,9 +70,10 @@ def main() -> None:
     args = parser.parse_args()
     trainings = check_pairs(args.with_runs, args.without_runs)
     engine, shipped = default_engine(), load_segmenter("default")
-    scored = {rules: [score_runs(runs, args.data, segmenter_of, engine) for runs in (args.with_runs, args.without_runs)]
-              for rules, segmenter_of in (("as_trained", reading),
-                                          ("shipped_rules", lambda card: as_shipped(card, shipped)))}
+    shipped_choice = {**dict(zip(REGIONS, shipped.thresholds)), ENHANCING: shipped.enhancing_zscore}
+    scored = {rules: [score_runs(runs, args.data, engine, *options) for runs in (args.with_runs, args.without_runs)]
+              for rules, options in (("as_trained", ()),
+                                     ("shipped_rules", (shipped_choice, shipped.whole_tumour_also_from)))}
     scores = {"synthetic_tumour_ablation": {
         "folds": [t["config"]["fold"] for t in trainings], "cases": len(scored["as_trained"][0]),
         "steps": trainings[0]["steps"], "cycles": trainings[0]["config"].get("cycles", 1),
