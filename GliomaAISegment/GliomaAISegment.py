@@ -19,6 +19,7 @@ from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoada
 
 from gliomaai.inference.engine import DEVICES
 from gliomaai.labels import CANONICAL, CONVENTIONS
+from gliomaai.segmentation import DEFAULT_TTA
 from gliomaai.sequences import SEQUENCES
 from GliomaAILib import case_nodes, dependencies
 from GliomaAILib.panel_job import PanelJob
@@ -58,7 +59,7 @@ class GliomaAISegmentParameterNode:
     t2fVolume: vtkMRMLScalarVolumeNode
     modelPath: Path
     device: Annotated[str, Choice(list(DEVICES)), Default("auto")]
-    tta: bool = False
+    tta: bool = DEFAULT_TTA
     segmentation: vtkMRMLSegmentationNode
     showUncertainty: bool = False
     correctionsFolder: Path
@@ -277,7 +278,7 @@ class GliomaAISegmentLogic(ScriptedLoadableModuleLogic, dependencies.Dependencie
         return case_nodes.sequence_volumes(slicer.mrmlScene, volumeNode)
 
     # Model runs
-    def startSegmentation(self, volumesBySequence, model="default", device="auto", tta=False, engine=None):
+    def startSegmentation(self, volumesBySequence, model="default", device="auto", tta=DEFAULT_TTA, engine=None):
         """Read the volumes and the model here, then segment in a worker thread; poll the returned object."""
         self.ensureDependencies(torch=True)
         run = segmentation_run.prepare_run(volumesBySequence, model, device, tta, engine)
@@ -286,7 +287,7 @@ class GliomaAISegmentLogic(ScriptedLoadableModuleLogic, dependencies.Dependencie
     def finishSegmentation(self, background):
         return background.finish(slicer.mrmlScene)
 
-    def runSegmentation(self, volumesBySequence, model="default", device="auto", tta=False, progress=None,
+    def runSegmentation(self, volumesBySequence, model="default", device="auto", tta=DEFAULT_TTA, progress=None,
                         cancel=None, engine=None):
         """Segment and add the result, here and now (for scripts; the panel uses startSegmentation)."""
         self.ensureDependencies(torch=True)

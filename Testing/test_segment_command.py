@@ -10,12 +10,13 @@ import torch
 
 from gliomaai.cli import main
 from gliomaai.errors import GliomaAIError
-from gliomaai.inference.engine import InferenceEngine
+from gliomaai.inference.engine import InferenceEngine, default_engine
 from gliomaai.imageio import image_from_array
 from gliomaai.models.card import load_state_dict, read_card
 from gliomaai.models.registry import load_segmenter
 from gliomaai.phantom import make_phantom
 from gliomaai.labels import region_masks
+from gliomaai.segmentation.postprocess import disagreement_uncertainty
 from gliomaai.segmentation.segmenter import segment_case, tuned
 
 from helpers import make_model, write
@@ -43,11 +44,14 @@ def test_segment_case_gives_labels_uncertainty_and_volumes_on_the_case_grid(phan
     assert result.model == "tiny" and result.sequences == ("t1n", "t1c", "t2w", "t2f")
 
 
-def test_test_time_augmentation_gives_an_uncertainty_from_disagreement(phantom, model):
-    plain = segment_case(phantom, model)
-    augmented = segment_case(phantom, model, tta=True)
-    assert augmented.tta and not np.array_equal(sitk.GetArrayFromImage(plain.uncertainty),
-                                                sitk.GetArrayFromImage(augmented.uncertainty))
+def test_test_time_augmentation_is_the_default_and_gives_an_uncertainty_from_disagreement(phantom, model):
+    plain = segment_case(phantom, model, tta=False)
+    augmented = segment_case(phantom, model)
+    assert augmented.tta and not plain.tta
+    assert not np.array_equal(sitk.GetArrayFromImage(plain.uncertainty), sitk.GetArrayFromImage(augmented.uncertainty))
+    _, samples = load_segmenter(model).probabilities(phantom, default_engine(), tta=True)
+    np.testing.assert_allclose(sitk.GetArrayFromImage(augmented.uncertainty), disagreement_uncertainty(samples),
+                               atol=1e-5)
 
 
 def test_the_et_rule_draws_et_where_the_acquired_t1c_enhances_inside_the_core(phantom, model):
@@ -127,7 +131,7 @@ def test_the_command_writes_its_files_and_never_overwrites(tmp_path, capsys, pha
     assert {p.name for p in out.iterdir()} == {"segmentation.nii.gz", "uncertainty.nii.gz", "volumes.json",
                                                "segmentation.png"}
     summary = json.loads((out / "volumes.json").read_text())
-    assert summary["sequences"] == ["t1c", "t2f"] and summary["convention"] == "brats2021"
+    assert summary["sequences"] == ["t1c", "t2f"] and summary["convention"] == "brats2021" and summary["tta"]
     printed = capsys.readouterr().out
     assert all(f"  {note}\n" in printed for note in summary["notes"]) and "Sequences used: t1c, t2f" in printed
     assert sum(f["volume_ml"] for f in summary["foci"]) == pytest.approx(summary["volumes_ml"]["WT"], abs=0.01)
@@ -136,6 +140,8 @@ def test_the_command_writes_its_files_and_never_overwrites(tmp_path, capsys, pha
     assert main(["segment", str(case), "--out", str(out), "--model", str(model)]) == 2
     assert "never overwrites" in capsys.readouterr().err
     assert (out / "segmentation.nii.gz").read_bytes() == before
+    assert main(["segment", str(case), "--out", str(tmp_path / "once"), "--model", str(model), "--no-tta"]) == 0
+    assert not json.loads((tmp_path / "once" / "volumes.json").read_text())["tta"]
 
 
 def test_with_sequences_missing_the_notes_say_what_the_model_scored_with_them(phantom, model):

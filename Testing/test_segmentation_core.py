@@ -131,6 +131,22 @@ def test_what_an_enhancing_rim_encloses_is_tumour_core_even_through_a_gap():
     assert np.array_equal(plain["TC"], rim)
 
 
+def test_a_whole_tumour_seed_keeps_the_parts_the_model_is_sure_of_somewhere():
+    shape = (40, 40, 40)
+    probabilities = np.zeros((3, *shape), np.float32)
+    tumour, border = ball(shape, (12, 20, 20), 5), ball(shape, (12, 20, 20), 7)
+    island, speckled, satellite = ball(shape, (32, 20, 20), 4), ball(shape, (20, 32, 32), 4), ball(shape, (32, 8, 8), 4)
+    probabilities[0][border] = 0.4  # a faint rim around a sure tumour: kept, as the lower threshold draws it
+    probabilities[0][tumour] = 0.9
+    probabilities[0][island | speckled | satellite] = 0.45  # far away and faint: dropped...
+    probabilities[0][ball(shape, (20, 32, 32), 1)] = 0.7  # ...even with a sure speck (7 voxels, under 0.1 mL)
+    probabilities[0][ball(shape, (32, 8, 8), 3)] = 0.7  # sure at its centre (123 voxels): a second focus, kept
+    wt = region_masks(probabilities_to_labels(probabilities, 0.001, (0.3, 0.5, 0.5), whole_tumour_seed=0.5))["WT"]
+    assert np.array_equal(wt, border | satellite)
+    unseeded = region_masks(probabilities_to_labels(probabilities, 0.001, (0.3, 0.5, 0.5)))["WT"]
+    assert np.array_equal(unseeded, border | satellite | island | speckled)
+
+
 def test_remove_small_components_keeps_the_large_ones():
     mask = np.zeros((10, 10, 10), bool)
     mask[1:6, 1:6, 1:6] = True

@@ -179,7 +179,8 @@ def test_a_run_goes_on_from_the_cache_alone_without_the_image_readers(data_folde
 
 def test_crossval_chooses_each_folds_thresholds_on_the_other_folds_cases(data_folder, tmp_path):
     from gliomaai.segmentation.segmenter import segment_case
-    from gliomaai.training.crossval import (CANDIDATE_ENHANCING_ZSCORES, CANDIDATE_THRESHOLDS, ENHANCING, best_choice,
+    from gliomaai.training.crossval import (CANDIDATE_ENHANCING_ZSCORES, CANDIDATE_THRESHOLDS, ENHANCING, SEED,
+                                            WHOLE_TUMOUR_SEED, best_choice,
                                             chosen_segmenter, cross_validation)
     from gliomaai.training.data import load_labelled_case
 
@@ -206,7 +207,9 @@ def test_crossval_chooses_each_folds_thresholds_on_the_other_folds_cases(data_fo
 
     # The choice is the best mean Dice per region, and a chosen segmenter applies it.
     assert best_choice([{"WT": [0, 1, 0, 0, 0, 0, 0, 0, 0], "TC": [0] * 8 + [1], "ET": [1] + [0] * 8}]) == \
-        {"WT": CANDIDATE_THRESHOLDS[1], "TC": CANDIDATE_THRESHOLDS[8], "ET": CANDIDATE_THRESHOLDS[0], ENHANCING: None}
+        {"WT": CANDIDATE_THRESHOLDS[1], "TC": CANDIDATE_THRESHOLDS[8], "ET": CANDIDATE_THRESHOLDS[0], ENHANCING: None,
+         SEED: WHOLE_TUMOUR_SEED}  # WT's threshold is below the seed
+    assert best_choice([{"WT": [0] * 8 + [1], "TC": [1] * 9, "ET": [1] * 9}])[SEED] is None  # WT's is above it
     case = load_labelled_case(data_folder, "brats18-phantom-0")
     everything = segment_case(case, chosen_segmenter(runs[0], {"WT": 0, "TC": 0, "ET": 0})).labels_array()
     nothing = segment_case(case, chosen_segmenter(runs[0], {"WT": 1, "TC": 1, "ET": 1})).labels_array()

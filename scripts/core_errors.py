@@ -51,7 +51,8 @@ def core_errors(case, segmenter, probabilities, t1c, labels) -> dict:
 
     by_threshold = []
     for threshold in CANDIDATE_THRESHOLDS:
-        rules = tuned(segmenter, (segmenter.thresholds[0], threshold, segmenter.thresholds[2]), segmenter.enhancing_zscore)
+        rules = tuned(segmenter, (segmenter.thresholds[0], threshold, segmenter.thresholds[2]), segmenter.enhancing_zscore,
+                      segmenter.whole_tumour_seed)
         by_threshold.append(round(dice(region_masks(draw_labels(rules, case, probabilities, t1c)[0], REGIONS)["TC"],
                                        truth["TC"]), 4))
     return {"case": case.name, "dice": round(dice(drawn["TC"], truth["TC"]), 4),

@@ -1,9 +1,9 @@
 """How the segmenter does with sequences missing, on cases it never saw: each fold's model segments
 its four held-out BraTS 2018 cases from each of several subsets of the sequences, as `gliomaai segment`
-does with only those files given. Every model labels with the shipped model's thresholds and ET rule
-(the ET channel where the T1c is absent) and reads the whole tumour as it does, so rows compare with
-each other; the first row, all four sequences, is the same case set as the model card's
-cross-validation, at the shipped rules rather than the nested choice.
+does with only those files given (with its default test-time augmentation). Every model labels with the
+shipped model's thresholds, ET rule (the ET channel where the T1c is absent) and whole-tumour seed, and
+reads the whole tumour as it does, so rows compare with each other; the first row, all four sequences, is
+the same case set as the model card's cross-validation, at the shipped rules rather than the nested choice.
 
     python scripts/missing_sequences.py --runs RUNS/6000 [--data ../shared/data]
         [--out docs/models/segmenter/scores-missing-sequences.json]
@@ -23,6 +23,7 @@ from tqdm import tqdm
 from gliomaai.inference.engine import default_engine
 from gliomaai.models.card import read_card
 from gliomaai.models.registry import load_segmenter
+from gliomaai.segmentation import DEFAULT_TTA
 from gliomaai.segmentation.segmenter import MISSING_SEQUENCE_SCORES, segment_case, sequences_key
 from gliomaai.training.crossval import as_shipped, score_labels, sequences_table, summarise
 from gliomaai.training.data import load_labelled_case
@@ -43,7 +44,8 @@ def main() -> None:
     args = parser.parse_args()
     engine, shipped = default_engine(), load_segmenter("default")
     rules = {"thresholds": list(shipped.thresholds), "enhancing_t1c_zscore": shipped.enhancing_zscore,
-             "whole_tumour_also_from": list(shipped.whole_tumour_also_from)}
+             "whole_tumour_also_from": list(shipped.whole_tumour_also_from),
+             "whole_tumour_seed": shipped.whole_tumour_seed, "tta": DEFAULT_TTA}
     earlier = json.loads(args.out.read_text())[MISSING_SEQUENCE_SCORES] if args.out.exists() else None
     if earlier and earlier["rules"] != rules:
         raise SystemExit(f"{args.out} was scored with other rules ({earlier['rules']}): move it away to score again.")
@@ -57,7 +59,7 @@ def main() -> None:
                 if (case_name, sequences_key(subset)) in done:
                     continue
                 partial = case.only(subset)
-                result = segment_case(partial, model, engine)
+                result = segment_case(partial, model, engine, tta=DEFAULT_TTA)
                 rows.append({"fold": fold, **score_labels(partial, result.labels_array(), result.seconds)})
             scores = {"protocol": PROTOCOL, "rules": rules, "by_sequences": summary(rows), "cases": rows}
             args.out.write_text(json.dumps({MISSING_SEQUENCE_SCORES: scores}, indent=1) + "\n")

@@ -72,9 +72,10 @@ def et_rule(output: dict) -> str:
 
 
 def whole_tumour_reading(output: dict) -> str:
-    also = output.get("whole_tumour_also_from")
-    return (f"; WT the mean of the reading of every sequence and a second reading of the case's acquired "
-            f"{' and '.join(also)} alone" if also else "")
+    also, seed = output.get("whole_tumour_also_from"), output.get("whole_tumour_seed")
+    return ((f"; WT the mean of the reading of every sequence and a second reading of the case's acquired "
+             f"{' and '.join(also)} alone" if also else "")
+            + (f"; a part of WT drawn only where it holds a part above {seed:g} of at least 0.1 mL" if seed else ""))
 
 
 def ablation_table(ablation: dict) -> str:
@@ -114,11 +115,13 @@ def segmenter_markdown(card) -> str:
              "brats-met-00110-000 (metastasis).", ""]
     for key, scores in card.scores.items():
         if isinstance(scores, dict) and "summary" in scores:
-            lines += [markdown_table(scores["summary"], TITLES.get(key, key)), ""]
+            passes = "; the mean of four mirrored passes" if scores.get("tta") else ""
+            lines += [markdown_table(scores["summary"], TITLES.get(key, key) + passes), ""]
         if key == "synthetic_tumour_ablation":
             lines += [ablation_table(scores), ""]
         if key == MISSING_SEQUENCE_SCORES:
-            lines += [f"**{TITLES[key]}** (mean Dice, median in brackets)", "",
+            passes = "; the mean of four mirrored passes" if scores.get("rules", {}).get("tta") else ""
+            lines += [f"**{TITLES[key]}{passes}** (mean Dice, median in brackets)", "",
                       sequences_table(scores["by_sequences"]), ""]
         if isinstance(scores, dict) and "at_model_threshold" in scores:
             lines += [markdown_table(scores["at_model_threshold"]["summary"],
@@ -152,6 +155,7 @@ def main() -> None:
     if card.task == "segmentation" and chosen:  # chosen on every out-of-fold case by `gliomaai crossval`
         card.output["thresholds"] = [chosen[r] for r in ("WT", "TC", "ET")]
         card.output["enhancing_t1c_zscore"] = chosen.get("enhancing_t1c_zscore")
+        card.output["whole_tumour_seed"] = chosen.get("whole_tumour_seed")
     if args.whole_tumour_also_from:
         card.output["whole_tumour_also_from"] = list(args.whole_tumour_also_from)
     card.notes.extend(args.note)

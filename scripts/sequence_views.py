@@ -78,7 +78,8 @@ def main() -> None:
         variants = variant_probabilities(case, view_probabilities(load_segmenter(model), case, engine))
         for variant, probabilities in variants.items():
             for threshold in CANDIDATE_THRESHOLDS:
-                rules = tuned(shipped, (threshold,) + tuple(shipped.thresholds[1:]), shipped.enhancing_zscore)
+                rules = tuned(shipped, (threshold,) + tuple(shipped.thresholds[1:]), shipped.enhancing_zscore,
+                              shipped.whole_tumour_seed)
                 row = {"fold": fold, **score_labels(case, draw_labels(rules, case, probabilities, t1c)[0], 0.0)}
                 rows.setdefault(part, {}).setdefault(variant, {}).setdefault(str(threshold), []).append(row)
         at_shipped = str(shipped.thresholds[0])

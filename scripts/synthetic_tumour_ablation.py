@@ -19,7 +19,7 @@ from tqdm import tqdm
 from gliomaai.inference.engine import default_engine
 from gliomaai.models.card import read_card
 from gliomaai.models.registry import load_segmenter
-from gliomaai.training.crossval import ENHANCING, REGIONS, score_case, summarise
+from gliomaai.training.crossval import ENHANCING, REGIONS, SEED, score_case, summarise
 from gliomaai.training.data import load_labelled_case
 
 
@@ -70,7 +70,8 @@ def main() -> None:
     args = parser.parse_args()
     trainings = check_pairs(args.with_runs, args.without_runs)
     engine, shipped = default_engine(), load_segmenter("default")
-    shipped_choice = {**dict(zip(REGIONS, shipped.thresholds)), ENHANCING: shipped.enhancing_zscore}
+    shipped_choice = {**dict(zip(REGIONS, shipped.thresholds)), ENHANCING: shipped.enhancing_zscore,
+                      SEED: shipped.whole_tumour_seed}
     scored = {rules: [score_runs(runs, args.data, engine, *options) for runs in (args.with_runs, args.without_runs)]
               for rules, options in (("as_trained", ()),
                                      ("shipped_rules", (shipped_choice, shipped.whole_tumour_also_from)))}

@@ -35,6 +35,7 @@ import SimpleITK as sitk
 
 from gliomaai import labels as label_conventions
 from gliomaai.errors import GliomaAIError
+from gliomaai.segmentation import DEFAULT_TTA
 from gliomaai.sequences import SEQUENCES
 from GliomaAILib.case_nodes import CASE_ATTRIBUTE, ROLE_ATTRIBUTE, case_from_volumes, checked_inputs
 from GliomaAILib.segmentation_nodes import labels_to_segmentation, mask_to_segmentation
@@ -237,7 +238,7 @@ def brain_outline(scene, brain: np.ndarray, reference, name: str):
     return node
 
 
-def prepare_run(volumes_by_sequence: dict, model="default", device: str = "auto", tta: bool = False,
+def prepare_run(volumes_by_sequence: dict, model="default", device: str = "auto", tta: bool = DEFAULT_TTA,
                 engine=None, case_name: str | None = None) -> SegmentationRun:
     """Read the volumes into a Case and load the model (main thread); errors here are the user's to fix."""
     from gliomaai.inference.engine import default_engine
@@ -252,7 +253,7 @@ def prepare_run(volumes_by_sequence: dict, model="default", device: str = "auto"
     return SegmentationRun(case, input_nodes, segmenter, engine, tta)
 
 
-def run_segmentation(scene, volumes_by_sequence: dict, model="default", device: str = "auto", tta: bool = False,
+def run_segmentation(scene, volumes_by_sequence: dict, model="default", device: str = "auto", tta: bool = DEFAULT_TTA,
                      progress=None, cancel=None, engine=None) -> SegmentationNodes:
     """Segment the chosen volumes ({sequence: node or None}) and add the result to the scene as new nodes.
 

@@ -1,7 +1,9 @@
 """`gliomaai crossval`: score the cross-validation folds and the shipped model on cases they never saw."""
 
+import argparse
 from pathlib import Path
 
+from ..segmentation import DEFAULT_TTA
 from ..sequences import SEQUENCES
 from ..training.crossval import cross_validation, held_out_test, markdown_table, write_scores
 
@@ -12,7 +14,8 @@ def add_parser(subparsers):
     parser.add_argument("--folds", nargs="*", default=[], help="fold run folders (each with model.json)")
     parser.add_argument("--model", help="model to score on the held-out BraTS 2013 cases (FLAIR + T1c only)")
     parser.add_argument("--out", required=True, help="JSON file for the scores")
-    parser.add_argument("--tta", action="store_true")
+    parser.add_argument("--tta", action=argparse.BooleanOptionalAction, default=DEFAULT_TTA,
+                        help="the mean of four mirrored passes, as `gliomaai segment` reads by default (--no-tta: one)")
     parser.add_argument("--model-thresholds", action="store_true",
                         help="score at the models' own thresholds and ET rule instead of choosing them on "
                              "out-of-fold cases")

@@ -1,5 +1,6 @@
 """`gliomaai segment CASE --out DIR`: the tumour segmentation of a case, with uncertainty, volumes and a picture."""
 
+import argparse
 from pathlib import Path
 
 from .. import labels as conventions
@@ -8,6 +9,7 @@ from ..imageio import image_from_array, write_image
 from ..imputation.imputer import impute_for_segmentation
 from ..inference.engine import DEVICES, default_engine
 from ..report import case_montage
+from ..segmentation import DEFAULT_TTA
 from ..segmentation.segmenter import segment_case
 from .case_arguments import add_case_arguments, case_from_args
 from .output import percent_bar, to_json
@@ -23,8 +25,9 @@ def add_parser(subparsers):
     parser.add_argument("--model", default="default", help="built-in model name, model card or folder, or MONAI bundle folder")
     parser.add_argument("--convention", default="brats2023", choices=list(conventions.CONVENTIONS),
                         help="label convention of segmentation.nii.gz (default: brats2023)")
-    parser.add_argument("--tta", action="store_true", help="test-time augmentation (mirrored passes): slower, "
-                                                             "uncertainty from their disagreement")
+    parser.add_argument("--tta", action=argparse.BooleanOptionalAction, default=DEFAULT_TTA,
+                        help="test-time augmentation: the mean of four mirrored passes, the uncertainty from their "
+                             "disagreement (default: on; --no-tta reads once, faster, uncertainty from the entropy)")
     parser.add_argument("--impute-missing", action="store_true",
                         help="synthesise missing sequences first (default imputer; T1c is left out, as it "
                              "measured better absent) and segment with them")

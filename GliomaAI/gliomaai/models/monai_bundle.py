@@ -139,6 +139,7 @@ class BundleSegmenter:
         self.version = str(self.metadata.get("version", "unknown"))
         self.thresholds = (0.5, 0.5, 0.5)  # the bundle's own post-processing (sigmoid > 0.5)
         self.enhancing_zscore = None  # its ET channel, trained at 1 mm
+        self.whole_tumour_seed = None
         self.weights = self.path / "models" / "model.pt"
         self.sha256 = sha256.lower() if sha256 else None
         self.inputs = self._inputs()

@@ -12,13 +12,15 @@ def connected_parts(mask: np.ndarray) -> tuple[np.ndarray, int]:
     return ndimage.label(mask, structure=np.ones((3, 3, 3)))
 
 
-def remove_small_components(mask: np.ndarray, min_voxels: int) -> np.ndarray:
-    """The mask without connected components (26-connected) smaller than `min_voxels`."""
-    if min_voxels <= 1 or not mask.any():
+def remove_small_components(mask: np.ndarray, min_voxels: int, seeds: np.ndarray | None = None) -> np.ndarray:
+    """The mask without connected components (26-connected) smaller than `min_voxels` and, when `seeds` is
+    given, without those that hold no seed voxel."""
+    if (min_voxels <= 1 and seeds is None) or not mask.any():
         return mask
     components, count = connected_parts(mask)
-    sizes = np.bincount(components.ravel(), minlength=count + 1)
-    keep = sizes >= min_voxels
+    keep = np.bincount(components.ravel(), minlength=count + 1) >= min_voxels
+    if seeds is not None:
+        keep &= np.bincount(components[seeds & mask], minlength=count + 1) > 0
     keep[0] = False
     return keep[components]
 
@@ -48,9 +50,14 @@ def core_and_enhancing(tc: np.ndarray, enhancing: np.ndarray, wt: np.ndarray | N
 
 
 def probabilities_to_labels(probabilities: np.ndarray, voxel_ml: float, thresholds=(0.5, 0.5, 0.5),
-                            min_component_ml: float = 0.1, enhancing: np.ndarray | None = None) -> np.ndarray:
+                            min_component_ml: float = 0.1, enhancing: np.ndarray | None = None,
+                            whole_tumour_seed: float | None = None) -> np.ndarray:
     """Canonical labels from (WT, TC, ET) probabilities: thresholded (one threshold per region),
     nested, specks under 0.1 mL removed.
+
+    `whole_tumour_seed`: when given, a part of the whole tumour is kept only where it holds a part that this
+    threshold would draw (hysteresis): a WT threshold below it widens the tumour's border without drawing
+    the faint islands that only the lower one draws.
 
     `enhancing` (voxels bright on the acquired T1c): when given, ET is the tumour core's enhancing
     voxels, as enhancing tumour is defined, instead of the ET channel thresholded. The coarse
@@ -60,7 +67,10 @@ def probabilities_to_labels(probabilities: np.ndarray, voxel_ml: float, threshol
     if enhancing is not None:
         tc, et = core_and_enhancing(tc, enhancing, wt)
     min_voxels = int(round(min_component_ml / voxel_ml))
-    wt = remove_small_components(wt, min_voxels)
+    # A seed is a part the seed threshold alone would draw: a speck passing it seeds nothing.
+    seeds = remove_small_components(probabilities[0] > whole_tumour_seed, min_voxels) \
+        if whole_tumour_seed is not None else None
+    wt = remove_small_components(wt, min_voxels, seeds)
     return compose_regions(wt, tc, et)
 
 

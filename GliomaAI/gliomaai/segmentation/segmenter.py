@@ -14,6 +14,7 @@ from ..labels import CLASSES, REGIONS, region_masks
 from ..models.card import ModelCard, cached_network
 from ..sequences import SEQUENCES
 from ..summary import voxel_volume_ml
+from . import DEFAULT_TTA
 from .foci import foci_note, tumour_foci
 from .postprocess import disagreement_uncertainty, entropy_uncertainty, probabilities_to_labels
 from .preprocess import keep_sequences, model_input, to_case_grid
@@ -88,6 +89,8 @@ class CardSegmenter:
         self.thresholds = tuple(card.output.get("thresholds", [card.output.get("threshold", 0.5)] * 3))
         # ET as the tumour core's voxels above this z-score on an acquired T1c (None: the ET channel).
         self.enhancing_zscore = card.output.get("enhancing_t1c_zscore")
+        # A part of the whole tumour is drawn only where its probability passes this somewhere (None: anywhere).
+        self.whole_tumour_seed = card.output.get("whole_tumour_seed")
         # The whole tumour read a second time from these sequences alone, the two readings averaged
         # (whole_tumour_view); none: read once.
         self.whole_tumour_also_from = tuple(card.output.get("whole_tumour_also_from", ()))
@@ -135,11 +138,12 @@ class CardSegmenter:
         return np.stack(samples)
 
 
-def tuned(segmenter, thresholds, enhancing_zscore):
-    """A copy of the segmenter that labels with these thresholds (WT, TC, ET) and ET rule (None: the
-    ET channel), to score a choice of them."""
+def tuned(segmenter, thresholds, enhancing_zscore, whole_tumour_seed=None):
+    """A copy of the segmenter that labels with these thresholds (WT, TC, ET), ET rule (None: the
+    ET channel) and whole-tumour seed (None: none), to score a choice of them."""
     other = copy.copy(segmenter)
     other.thresholds, other.enhancing_zscore = tuple(thresholds), enhancing_zscore
+    other.whole_tumour_seed = whole_tumour_seed
     return other
 
 
@@ -158,7 +162,7 @@ def draw_labels(segmenter, case, probabilities: np.ndarray, t1c: np.ndarray | No
     threshold = segmenter.enhancing_zscore
     enhancing = t1c > threshold if threshold is not None and t1c is not None else None
     labels = probabilities_to_labels(probabilities, voxel_volume_ml(case.reference), segmenter.thresholds,
-                                     enhancing=enhancing)
+                                     enhancing=enhancing, whole_tumour_seed=segmenter.whole_tumour_seed)
     if threshold is None:
         return labels, ""
     if enhancing is None:
@@ -207,7 +211,7 @@ def sequences_note(segmenter, case) -> str:
             + "".join(f"; {advice}" for advice in lacking) + ".")
 
 
-def segment_case(case, model="default", engine=None, tta: bool = False, progress=None,
+def segment_case(case, model="default", engine=None, tta: bool = DEFAULT_TTA, progress=None,
                  cancel=None) -> SegmentationResult:
     """Segment `case` with `model` (a name, a card or model folder path, or a loaded segmenter)."""
     from ..models.registry import load_segmenter

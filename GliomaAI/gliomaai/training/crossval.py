@@ -11,6 +11,10 @@ shipped model gets the choice over all of them.
 
 The ET rule is chosen the same way: ET as the tumour core's voxels above a z-score on the
 acquired T1c (each candidate), or the network's ET channel where that scores better.
+
+The whole-tumour seed is not chosen: where the whole tumour's threshold is below WHOLE_TUMOUR_SEED, a part
+is drawn only if it passes the seed somewhere (the model more sure than not that it is tumour). Dice alone
+rewards a lower threshold at the tumour's border and does not see the faint islands it adds far away.
 """
 
 import copy
@@ -35,6 +39,8 @@ REPORTED = ("dice", "hd95", "sensitivity", "precision")
 CANDIDATE_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 CANDIDATE_ENHANCING_ZSCORES = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5)
 ENHANCING = "enhancing_t1c_zscore"  # the key of the ET rule in a choice, as in the model card's output
+SEED = "whole_tumour_seed"  # the key of the whole-tumour seed in a choice, as in the model card's output
+WHOLE_TUMOUR_SEED = 0.5
 
 
 def score_labels(case, labels: np.ndarray, seconds: float) -> dict:
@@ -57,13 +63,16 @@ def as_shipped(model, shipped=None):
     """The model's weights read and labelled as the shipped model (default: the built-in one) reads and labels:
     its thresholds, ET rule and whole-tumour reading. How a fold's model is scored beside the shipped rules."""
     shipped = shipped or load_segmenter("default")
-    return tuned(reading(model, shipped.whole_tumour_also_from), shipped.thresholds, shipped.enhancing_zscore)
+    return tuned(reading(model, shipped.whole_tumour_also_from), shipped.thresholds, shipped.enhancing_zscore,
+                 shipped.whole_tumour_seed)
 
 
 def chosen_segmenter(model, choice: dict | None = None, whole_tumour_also_from=None):
-    """The model as a segmenter, labelling with a choice of thresholds and ET rule when given."""
+    """The model as a segmenter, labelling with a choice of thresholds, ET rule and seed when given."""
     segmenter = reading(model, whole_tumour_also_from)
-    return segmenter if choice is None else tuned(segmenter, [choice[r] for r in REGIONS], choice.get(ENHANCING))
+    if choice is None:
+        return segmenter
+    return tuned(segmenter, [choice[r] for r in REGIONS], choice.get(ENHANCING), choice.get(SEED))
 
 
 def score_case(case, model, engine=None, tta=False, choice=None, whole_tumour_also_from=None) -> dict:
@@ -99,7 +108,8 @@ def score_and_tabulate(case, model, engine=None, tta=False, whole_tumour_also_fr
 
 def best_choice(tables: list[dict]) -> dict:
     """Per region, the candidate threshold with the best mean Dice over these cases' tables; and the ET
-    rule's z-score (at the chosen TC threshold) where it beats the ET channel on the cases with a T1c."""
+    rule's z-score (at the chosen TC threshold) where it beats the ET channel on the cases with a T1c; and
+    the whole-tumour seed where the chosen WT threshold is below it."""
     choice = {r: CANDIDATE_THRESHOLDS[int(np.argmax(np.mean([table[r] for table in tables], axis=0)))]
               for r in REGIONS}
     with_t1c = [table for table in tables if table.get(ENHANCING) is not None]
@@ -110,6 +120,7 @@ def best_choice(tables: list[dict]) -> dict:
         channel = np.mean([table["ET"] for table in with_t1c], axis=0)
         if rule.max() > channel.max():
             choice[ENHANCING] = CANDIDATE_ENHANCING_ZSCORES[int(np.argmax(rule))]
+    choice[SEED] = WHOLE_TUMOUR_SEED if choice["WT"] < WHOLE_TUMOUR_SEED else None
     return choice
 
 
@@ -139,7 +150,7 @@ def cross_validation(data: Path, runs: list[Path], engine=None, tta=False, choos
                                                    whole_tumour_also_from)
             own.append({"fold_model": run.name, **row})
     if not choose_thresholds:
-        return {"per_case": own, "summary": summarise(own)}
+        return {"per_case": own, "summary": summarise(own), "tta": tta}
     rows = []
     for run, names in folds.items():
         chosen = best_choice([table for name, table in tables.items() if name not in names])
@@ -147,7 +158,7 @@ def cross_validation(data: Path, runs: list[Path], engine=None, tta=False, choos
             case = load_labelled_case(data, name)
             rows.append({"fold_model": run.name, "thresholds": chosen,
                          **score_case(case, run, engine, tta, chosen, whole_tumour_also_from)})
-    return {"per_case": rows, "summary": summarise(rows), "thresholds": best_choice(list(tables.values())),
+    return {"per_case": rows, "summary": summarise(rows), "tta": tta, "thresholds": best_choice(list(tables.values())),
             "candidate_thresholds": list(CANDIDATE_THRESHOLDS),
             "candidate_enhancing_zscores": list(CANDIDATE_ENHANCING_ZSCORES), "dice_by_threshold": tables,
             "at_model_threshold": {"per_case": own, "summary": summarise(own)}}
@@ -157,7 +168,7 @@ def held_out_test(data: Path, model, engine=None, tta=False, cases=EVALUATION_ON
                   whole_tumour_also_from=None) -> dict:
     rows = [score_case(load_labelled_case(data, name), model, engine, tta, choice, whole_tumour_also_from)
             for name in tqdm(cases, desc="scoring held-out cases") if (data / name).exists()]
-    return {"per_case": rows, "summary": summarise(rows)} if rows else {}
+    return {"per_case": rows, "summary": summarise(rows), "tta": tta} if rows else {}
 
 
 def markdown_table(summary: dict, title: str) -> str:
