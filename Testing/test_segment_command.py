@@ -49,9 +49,25 @@ def test_test_time_augmentation_is_the_default_and_gives_an_uncertainty_from_dis
     augmented = segment_case(phantom, model)
     assert augmented.tta and not plain.tta
     assert not np.array_equal(sitk.GetArrayFromImage(plain.uncertainty), sitk.GetArrayFromImage(augmented.uncertainty))
-    _, samples = load_segmenter(model).probabilities(phantom, default_engine(), tta=True)
-    np.testing.assert_allclose(sitk.GetArrayFromImage(augmented.uncertainty), disagreement_uncertainty(samples),
-                               atol=1e-5)
+    _, disagreement = load_segmenter(model).probabilities(phantom, default_engine(), tta=True)
+    assert disagreement.max() > 0 and not disagreement[phantom.brain_mask_array() == 0].any()
+    np.testing.assert_allclose(sitk.GetArrayFromImage(augmented.uncertainty), disagreement, atol=1e-5)
+
+
+def test_the_passes_are_averaged_on_the_models_grid_as_on_the_cases(phantom, model):
+    """Linear resampling commutes with the mean: one resampling of the mean gives what four would."""
+    from gliomaai.segmentation.preprocess import model_input, to_case_grid
+    from gliomaai.segmentation.segmenter import DEFAULT_WINDOW, sigmoid_passes
+
+    segmenter, engine = load_segmenter(model), default_engine()
+    probabilities, disagreement = segmenter.probabilities(phantom, engine, tta=True)
+    coarse = model_input(phantom, segmenter.card.input.get("spacing_mm", 2.0))
+    window = (segmenter.card.input.get("window", DEFAULT_WINDOW),) * 3
+    passes = sigmoid_passes(engine, segmenter.network(engine), coarse.channels, window, tta=True)
+    on_case = [to_case_grid(p, coarse, phantom.reference) * phantom.brain_mask_array() for p in passes]
+    np.testing.assert_allclose(probabilities, np.mean(on_case, axis=0), atol=1e-5)
+    assert disagreement.shape == probabilities.shape[1:]
+    assert np.corrcoef(disagreement.ravel(), disagreement_uncertainty(np.stack(on_case)).ravel())[0, 1] > 0.9
 
 
 def test_the_et_rule_draws_et_where_the_acquired_t1c_enhances_inside_the_core(phantom, model):
@@ -197,12 +213,12 @@ def test_the_whole_tumour_is_also_read_from_the_sequences_the_card_names(phantom
     alone.brain_mask = image_from_array(acquired.brain_mask_array().astype(np.uint8), acquired.reference)
     view, _ = once.probabilities(alone, engine)
     assert not np.allclose(full[0], view[0]), "the view reads the case differently"
-    mixed, samples = twice.probabilities(acquired, engine, tta=True)
+    mixed, disagreement = twice.probabilities(acquired, engine, tta=True)
     full_tta, _ = once.probabilities(acquired, engine, tta=True)
     view_tta, _ = once.probabilities(alone, engine, tta=True)
     np.testing.assert_allclose(mixed[0], (full_tta[0] + view_tta[0]) / 2, atol=1e-6)
     np.testing.assert_allclose(mixed[1:], full_tta[1:], atol=1e-6)
-    assert samples.shape[0] == 4, "the TTA passes are kept for the uncertainty"
+    assert disagreement.shape == mixed.shape[1:], "the TTA passes' disagreement is the uncertainty"
     # A card's output field of that name sets it.
     card = json.loads(model.read_text())
     card["output"]["whole_tumour_also_from"] = ["t2w", "t2f"]

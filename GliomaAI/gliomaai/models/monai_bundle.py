@@ -245,7 +245,8 @@ class BundleSegmenter:
         return np.ascontiguousarray(array.transpose(0, 3, 2, 1))
 
     def probabilities(self, case, engine, tta=False, progress=None, cancel=None):
-        """(WT, TC, ET) probabilities on the case's grid, and the TTA samples (or None)."""
+        """(WT, TC, ET) probabilities on the case's grid, and with TTA the passes' disagreement there (else None)."""
+        from ..segmentation.postprocess import disagreement_uncertainty
         from ..segmentation.segmenter import require_sequences, sigmoid_passes
 
         require_sequences(self, case)
@@ -262,9 +263,13 @@ class BundleSegmenter:
         order = [self.outputs.index(r) for r in OUR_REGIONS]
         passes = sigmoid_passes(engine, network, array, self.roi_size, tta, progress, cancel,
                                 f"segmenting with {self.name}", self.overlap, self.batch_size)
-        samples = np.stack([self._to_case_grid(np.ascontiguousarray(probs[crop][order].transpose(0, 3, 2, 1)), grid,
-                                               case.reference) for probs in passes])
-        return samples.mean(axis=0), (samples if tta else None)
+        passes = np.ascontiguousarray(passes[(slice(None), *crop)][:, order].transpose(0, 1, 4, 3, 2))
+
+        def on_case_grid(channels):
+            return self._to_case_grid(channels, grid, case.reference)
+
+        probabilities = on_case_grid(passes.mean(axis=0))
+        return probabilities, (on_case_grid(disagreement_uncertainty(passes)[None])[0] if tta else None)
 
     @staticmethod
     def _to_case_grid(probs: np.ndarray, grid, reference: sitk.Image) -> np.ndarray:

@@ -105,37 +105,32 @@ class CardSegmenter:
         return view if view and view != case.present else ()
 
     def probabilities(self, case, engine, tta=False, progress=None, cancel=None):
-        """(WT, TC, ET) probabilities on the case's grid, and the TTA samples (or None). Where the case has a
-        whole_tumour_view, WT is the mean of the reading of every sequence and the reading of the view's."""
+        """(WT, TC, ET) probabilities on the case's grid, and with TTA the passes' disagreement there (else None).
+        Where the case has a whole_tumour_view, WT is the mean of the reading of every sequence and the view's."""
         model = model_input(case, self.card.input.get("spacing_mm", 2.0))
-        brain = case.brain_mask_array()
         view = self.whole_tumour_view(case)
         share = 0.5 if view else 1.0  # of the progress
 
         def part(start):
             return (lambda fraction, text: progress(start + share * fraction, text)) if progress else None
 
-        samples = self._readings(model, case.reference, brain, engine, tta, part(0.0), cancel)
-        if view:
-            whole = self._readings(keep_sequences(model, view), case.reference, brain, engine, tta, part(0.5), cancel,
-                                   outputs=1, message=f"whole tumour from {' + '.join(view)}")
-            samples[:, 0] = (samples[:, 0] + whole[:, 0]) / 2
-        return samples.mean(axis=0), (samples if tta else None)
-
-    def _readings(self, model, reference, brain, engine, tta, progress, cancel, outputs=None,
-                  message="segmenting") -> np.ndarray:
-        """The network's pass (or TTA passes) over the model input, its first `outputs` (all: None) on the case's
-        grid and zero outside the brain: (passes, outputs, z, y, x)."""
         window = (self.card.input.get("window", DEFAULT_WINDOW),) * 3
-        coarse = sigmoid_passes(engine, self.network(engine), model.channels, window, tta, progress, cancel, message)
-        # Linear resampling commutes with the mean: each pass goes back to the case's grid once. Tumour lies
-        # in the brain the model read: the 2 mm output's spill past its edge (or into a head's scalp) goes.
-        samples = []
-        for sample in coarse:
-            on_case = to_case_grid(sample[:outputs], model, reference)
-            on_case *= brain  # in place: a full-resolution copy is 100 MB
-            samples.append(on_case)
-        return np.stack(samples)
+        passes = sigmoid_passes(engine, self.network(engine), model.channels, window, tta, part(0.0), cancel)
+        if view:
+            whole = sigmoid_passes(engine, self.network(engine), keep_sequences(model, view).channels, window, tta,
+                                   part(0.5), cancel, f"whole tumour from {' + '.join(view)}")
+            passes[:, 0] = (passes[:, 0] + whole[:, 0]) / 2
+        # On the model's grid, then back to the case's once: linear resampling commutes with the mean, and the
+        # passes would cost four full-resolution copies. Tumour lies in the brain the model read: the 2 mm
+        # output's spill past its edge (or into a head's scalp) goes.
+        brain = case.brain_mask_array()
+        probabilities = to_case_grid(passes.mean(axis=0), model, case.reference)
+        probabilities *= brain  # in place: a full-resolution copy is 100 MB
+        if not tta:
+            return probabilities, None
+        uncertainty = to_case_grid(disagreement_uncertainty(passes)[None], model, case.reference)[0]
+        uncertainty *= brain
+        return probabilities, uncertainty
 
 
 def tuned(segmenter, thresholds, enhancing_zscore, whole_tumour_seed=None):
@@ -220,11 +215,11 @@ def segment_case(case, model="default", engine=None, tta: bool = DEFAULT_TTA, pr
     segmenter = load_segmenter(model) if not hasattr(model, "probabilities") else model
     require_sequences(segmenter, case)
     engine = engine or default_engine()
-    probabilities, samples = segmenter.probabilities(case, engine, tta, progress, cancel)
+    probabilities, disagreement = segmenter.probabilities(case, engine, tta, progress, cancel)
     voxel_ml = voxel_volume_ml(case.reference)
     t1c = acquired_t1c_zscore(case) if segmenter.enhancing_zscore is not None else None
     labels, rule = draw_labels(segmenter, case, probabilities, t1c)
-    uncertainty = disagreement_uncertainty(samples) if samples is not None else entropy_uncertainty(probabilities)
+    uncertainty = disagreement if disagreement is not None else entropy_uncertainty(probabilities)
     labels_image = image_from_array(labels, case.reference)
     notes = [f"Sequences used: {', '.join(case.present)}; missing: {', '.join(case.missing) or 'none'}."]
     if case.synthetic & set(case.present):
