@@ -3,10 +3,10 @@
 # synthetic tumours) side by side (one process each, sharing the device and the cores), each resuming where it
 # stopped: run it again after an interruption. Runs go to $RUNS (default ~/.cache/gliomaai/runs).
 #
-# The recipe (segmenter 2.1): NETWORK=unet, STEPS=14550 in CYCLES=3 cosine cycles of 4850 (a finished
+# The recipe (segmenter 2.2): NETWORK=unet, STEPS=19400 in CYCLES=4 cosine cycles of 4850 (a finished
 # run goes on by more cycles of the same length exactly as a run trained so from scratch would).
-# DEVICE is auto: CUDA, then MPS, then the CPU. On two CPU cores one UNet run takes about 35 minutes
-# alone (0.1-0.15 s a step), so the seven about 4.5 hours together. Segmenter 1.x was the SegResNet
+# DEVICE is auto: CUDA, then MPS, then the CPU. On two CPU cores one UNet run takes about 45 minutes
+# alone (0.1-0.15 s a step), so the seven about 6 hours together. Segmenter 1.x was the SegResNet
 # (NETWORK=segresnet-8 STEPS=6000 CYCLES=4), trained on one H200 in 9 minutes.
 # With STEPS=auto, a calibration first runs 80 steps (CALIBRATION_STEPS) of each in scratch
 # folders, and STEPS is the largest multiple of 1000 that fits 70 % of BUDGET seconds. Every run
@@ -20,9 +20,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${DATA:-../shared/data}
 RUNS=${RUNS:-$HOME/.cache/gliomaai/runs}
-STEPS=${STEPS:-14550}
+STEPS=${STEPS:-19400}
 BUDGET=${BUDGET:-86400}  # seconds for calibration and training together: the deadline
-CYCLES=${CYCLES:-3}
+CYCLES=${CYCLES:-4}
 DEVICE=${DEVICE:-auto}
 NETWORK=${NETWORK:-unet}  # gliomaai train --network: the shipped model's, or another
 PYTHON=${PYTHON:-$([ -x .venv/bin/python ] && echo .venv/bin/python || echo python3)}

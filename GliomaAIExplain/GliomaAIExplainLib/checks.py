@@ -5,6 +5,7 @@ import SimpleITK as sitk
 import vtk
 from slicer.util import arrayFromVolume
 
+from gliomaai.explain.catalogue import DEFAULT_METHOD
 from GliomaAILib import samples
 from GliomaAILib.volumes import add_volume_node
 
@@ -106,7 +107,7 @@ def check_overlay_pixels(scene, slice_logic, background, saliency, threshold: fl
     return shown
 
 
-def check_explanation(scene, slice_logic, volumes_by_sequence: dict, engine, methods=("gradcam", "saliency")):
+def check_explanation(scene, slice_logic, volumes_by_sequence: dict, engine, methods=(DEFAULT_METHOD, "saliency")):
     """Explaining into the scene: one map node per method on the inputs' grid, named and marked as a
     saliency map, trust and importance tables, the bar chart; inputs untouched; the map renders
     over the case where it is high and nowhere else; a second run adds nodes beside the first."""

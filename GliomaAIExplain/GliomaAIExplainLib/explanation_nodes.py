@@ -74,7 +74,7 @@ class ExplanationRun:
             if e.trust:
                 node.SetAttribute(TRUST_ATTRIBUTE, json.dumps({k: v for k, v in e.trust.items() if k != "curves"}))
             node.SetDescription(f"{METHODS[e.method].title} for {target} by {segmenter.name} {segmenter.version}. "
-                                f"{MAP_DESCRIPTION}.")
+                                f"{MAP_DESCRIPTION}." + (f" {e.note}" if e.note else ""))
             maps[e.method] = node
         rows = {METHODS[e.method].title: {"seconds": e.seconds, **(e.trust or {"verdict": "not checked"})}
                 for e in explanations}

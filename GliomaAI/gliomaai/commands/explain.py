@@ -118,6 +118,8 @@ def run(args) -> int:
     importance = explainer.sequence_importance()
     summary = write_explanations(explainer, explanations, importance, out, args.threshold)
     print(trust_table(explanations))
+    for note in (e.note for e in explanations if e.note):
+        print(note)
     print("Removing one sequence (1 - Dice of the prediction; WT / TC / ET): " + "; ".join(
         f"{s} " + " / ".join(f"{(v or {}).get('importance', 0):.2f}" for v in regions.values())
         for s, regions in importance.items()))

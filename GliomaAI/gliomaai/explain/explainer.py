@@ -38,11 +38,21 @@ class Explanation:
     seconds: float
     channel_shares: dict | None = None  # sequence -> share of the attribution (gradient methods)
     trust: dict | None = None  # randomisation and faithfulness figures
+    note: str = ""  # what the reader must know of this map (an empty one says so)
 
     def summary(self) -> dict:
         return {"method": self.method, "title": METHODS[self.method].title, "family": METHODS[self.method].family,
                 "target": self.target, "layer": self.layer, "seconds": self.seconds,
-                "channel_shares": self.channel_shares, "trust": self.trust}
+                "channel_shares": self.channel_shares, "trust": self.trust, "note": self.note}
+
+
+def empty_map_note(method: str, target: str, layer: str | None) -> str:
+    """Why a method's map can be empty, and what to try: a blank overlay must not read as 'nothing matters'."""
+    title = METHODS[method].title
+    if layer:  # Grad-CAM keeps only what raises the score: the layer's weighted activations can all lower it
+        return (f"{title}'s map is empty: at layer {layer} nothing raises the model's {target} score by this method "
+                f"(the layer's gradient-weighted activations are negative everywhere). Try Grad-CAM++ or another layer.")
+    return f"{title}'s map is empty: no input voxel raises the model's {target} score by this method. Try another method."
 
 
 def _padded(channels: np.ndarray) -> torch.Tensor:
@@ -142,8 +152,9 @@ class CaseExplainer:
         scaled = unit_map(coarse, self.brain[tuple(slice(0, n) for n in self.shape)])
         saliency = np.clip(to_case_grid(scaled[None], self.input, self.case.reference)[0], 0, 1)
         channel_shares = dict(zip(SEQUENCES, shares)) if shares is not None else None
+        note = "" if scaled.max() > 0 else empty_map_note(method, self.target, layer)
         return Explanation(method, self.target, image_from_array(saliency.astype(np.float32), self.case.reference),
-                           layer, round(time.perf_counter() - started, 2), channel_shares, figures)
+                           layer, round(time.perf_counter() - started, 2), channel_shares, figures, note)
 
     def random_curves(self, cancel=None) -> dict:
         """Deletion and insertion in a random order: the reference each method must beat (made once)."""
