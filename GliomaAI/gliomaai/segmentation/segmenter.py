@@ -89,7 +89,8 @@ class CardSegmenter:
         self.thresholds = tuple(card.output.get("thresholds", [card.output.get("threshold", 0.5)] * 3))
         # ET as the tumour core's voxels above this z-score on an acquired T1c (None: the ET channel).
         self.enhancing_zscore = card.output.get("enhancing_t1c_zscore")
-        # A part of the whole tumour is drawn only where its probability passes this somewhere (None: anywhere).
+        # A part of the whole tumour is drawn only if it holds a part above this of at least a speck's size
+        # (None: every part; see probabilities_to_labels).
         self.whole_tumour_seed = card.output.get("whole_tumour_seed")
         # The whole tumour read a second time from these sequences alone, the two readings averaged
         # (whole_tumour_view); none: read once.
