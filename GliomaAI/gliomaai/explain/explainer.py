@@ -50,8 +50,9 @@ def empty_map_note(method: str, target: str, layer: str | None) -> str:
     """Why a method's map can be empty, and what to try: a blank overlay must not read as 'nothing matters'."""
     title = METHODS[method].title
     if layer:  # Grad-CAM keeps only what raises the score: the layer's weighted activations can all lower it
+        other = "Grad-CAM++" if method == "gradcam" else "a gradient method"
         return (f"{title}'s map is empty: at layer {layer} nothing raises the model's {target} score by this method "
-                f"(the layer's gradient-weighted activations are negative everywhere). Try Grad-CAM++ or another layer.")
+                f"(the layer's gradient-weighted activations are negative everywhere). Try {other} or another layer.")
     return f"{title}'s map is empty: no input voxel raises the model's {target} score by this method. Try another method."
 
 

@@ -246,8 +246,7 @@ class BundleSegmenter:
 
     def probabilities(self, case, engine, tta=False, progress=None, cancel=None):
         """(WT, TC, ET) probabilities on the case's grid, and with TTA the passes' disagreement there (else None)."""
-        from ..segmentation.postprocess import disagreement_uncertainty
-        from ..segmentation.segmenter import require_sequences, sigmoid_passes
+        from ..segmentation.segmenter import mean_and_disagreement, require_sequences, sigmoid_passes
 
         require_sequences(self, case)
         if len(self.roi_size) != 3 or any(n <= 0 or n % DIVISOR for n in self.roi_size):
@@ -265,11 +264,7 @@ class BundleSegmenter:
                                 f"segmenting with {self.name}", self.overlap, self.batch_size)
         passes = np.ascontiguousarray(passes[(slice(None), *crop)][:, order].transpose(0, 1, 4, 3, 2))
 
-        def on_case_grid(channels):
-            return self._to_case_grid(channels, grid, case.reference)
-
-        probabilities = on_case_grid(passes.mean(axis=0))
-        return probabilities, (on_case_grid(disagreement_uncertainty(passes)[None])[0] if tta else None)
+        return mean_and_disagreement(passes, lambda channels: self._to_case_grid(channels, grid, case.reference), tta)
 
     @staticmethod
     def _to_case_grid(probs: np.ndarray, grid, reference: sitk.Image) -> np.ndarray:

@@ -121,17 +121,24 @@ class CardSegmenter:
             whole = sigmoid_passes(engine, self.network(engine), keep_sequences(model, view).channels, window, tta,
                                    part(0.5), cancel, f"whole tumour from {' + '.join(view)}")
             passes[:, 0] = (passes[:, 0] + whole[:, 0]) / 2
-        # On the model's grid, then back to the case's once: linear resampling commutes with the mean, and the
-        # passes would cost four full-resolution copies. Tumour lies in the brain the model read: the 2 mm
-        # output's spill past its edge (or into a head's scalp) goes.
         brain = case.brain_mask_array()
-        probabilities = to_case_grid(passes.mean(axis=0), model, case.reference)
-        probabilities *= brain  # in place: a full-resolution copy is 100 MB
-        if not tta:
-            return probabilities, None
-        uncertainty = to_case_grid(disagreement_uncertainty(passes)[None], model, case.reference)[0]
-        uncertainty *= brain
-        return probabilities, uncertainty
+
+        def on_case_grid(channels):
+            # Tumour lies in the brain the model read: the 2 mm output's spill past its edge (or into a head's
+            # scalp) goes.
+            full = to_case_grid(channels, model, case.reference)
+            full *= brain  # in place: a full-resolution copy is 100 MB
+            return full
+
+        return mean_and_disagreement(passes, on_case_grid, tta)
+
+
+def mean_and_disagreement(passes: np.ndarray, on_case_grid, tta: bool) -> tuple:
+    """The passes' (p, c, z, y, x) mean and, with TTA, their disagreement, each brought to the case's grid once by
+    `on_case_grid` (channels -> channels): linear resampling commutes with the mean, and resampling every pass
+    would cost a full-resolution copy each."""
+    probabilities = on_case_grid(passes.mean(axis=0))
+    return probabilities, (on_case_grid(disagreement_uncertainty(passes)[None])[0] if tta else None)
 
 
 def tuned(segmenter, thresholds, enhancing_zscore, whole_tumour_seed=None):

@@ -13,7 +13,7 @@ The ET rule is chosen the same way: ET as the tumour core's voxels above a z-sco
 acquired T1c (each candidate), or the network's ET channel where that scores better.
 
 The whole-tumour seed is not chosen: where the whole tumour's threshold is below WHOLE_TUMOUR_SEED, a part
-is drawn only if it passes the seed somewhere (the model more sure than not that it is tumour). Dice alone
+is drawn only if it holds a part of at least a speck's size above the seed (the model more sure than not). Dice alone
 rewards a lower threshold at the tumour's border and does not see the faint islands it adds far away.
 """
 
